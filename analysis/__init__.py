@@ -1,0 +1,1 @@
+"""Civilian harm in Mali: sourced data, validation and reports."""

@@ -1,0 +1,148 @@
+"""The index page (a briefing for readers who open one page), the incident appendix and the
+methodology page. Generated from the processed tables, not from notebooks, so every figure on
+them comes from functions the tests reach.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from analysis import charts, data, metrics, paths
+from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
+
+HEADLINE_GRADES = ("A", "B")
+SAFE_SCHEMES = ("http://", "https://")
+
+
+def safe_url(url: object) -> str | None:
+    """Only http(s) links become links; anything else (javascript:, data:) is shown as text."""
+    text = str(url or "").strip()
+    return text if text.lower().startswith(SAFE_SCHEMES) else None
+
+
+def build_date() -> str:
+    """The date a reproducible build stands for: SOURCE_DATE_EPOCH (the last commit's time)."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d")
+
+
+def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
+    """Key figures for the briefing, as ranges, for the incidents of the given grades."""
+    chosen = metrics.filter_grades(incidents, grades)
+    monthly = metrics.monthly_range(chosen)
+    peak, peak_min, peak_max = metrics.peak_month(monthly)
+    yearly = chosen.groupby("year").agg(
+        incidents=("incident_id", "size"),
+        min=("civilians_killed_min", "sum"),
+        max=("civilians_killed_max", "sum"),
+    )
+    return {
+        "grades": list(grades),
+        "n_incidents": len(chosen),
+        "n_all": len(incidents),
+        "killed": metrics.range_total(chosen, "civilians_killed"),
+        "killed_all": metrics.range_total(incidents, "civilians_killed"),
+        "children": metrics.range_total(chosen, "children_killed"),
+        "injured": metrics.range_total(chosen, "civilians_injured"),
+        "by_perpetrator": metrics.range_by(chosen, "perpetrator_group"),
+        "by_operation": metrics.range_by(chosen, "operation_type"),
+        "by_year": yearly.astype("int64"),
+        "peak": {"month": peak.strftime("%B %Y"), "min": peak_min, "max": peak_max},
+        "first": chosen["date_start"].min().strftime("%d %B %Y"),
+        "latest": incidents["date_start"].max().strftime("%d %B %Y"),
+        "grade_counts": incidents["evidence_grade"].value_counts().reindex(
+            list(EVIDENCE_GRADES), fill_value=0).to_dict(),
+    }
+
+
+def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.Chart:
+    chosen = metrics.filter_grades(processed.incidents, grades)
+    quarters = chosen.assign(month=chosen["date_start"].dt.to_period("Q").dt.to_timestamp())
+    months = pd.date_range(quarters["month"].min(), quarters["month"].max(), freq="QS")
+    quarterly = metrics.monthly_range(quarters, months=months)
+    peak = quarterly["max"].idxmax()
+    fig = charts.monthly_range_chart(
+        quarterly,
+        title=f"Reported civilian deaths peaked in {peak.to_period('Q')}",
+        ylabel="Civilians reported killed per quarter",
+        source="Source: project compilation of HRW, Amnesty, UN and media reporting; grades "
+        f"{' and '.join(grades)}. Solid: lowest figure reported; hatched: up to the highest.",
+        events=processed.context_events,
+    )
+    for bar in fig.axes[0].patches:
+        bar.set_width(70)
+    return charts.show(
+        fig,
+        alt=f"Quarterly civilians reported killed, as a range, with context events; the "
+        f"highest quarter is {peak.to_period('Q')} with {charts.fmt_range(int(quarterly.loc[peak,'min']), int(quarterly.loc[peak,'max']))}.",
+    )
+
+
+def _key(processed_dir: Path) -> str:
+    return hashlib.sha256((processed_dir / "manifest.json").read_bytes()).hexdigest()
+
+
+def render_index(env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict,
+                 pages: list[tuple[str, str]]) -> str:
+    processed = data.load(processed_dir)
+    inc = processed.incidents
+    facts = headline(inc)
+    sources = processed.sources.assign(link=processed.sources["url"].map(safe_url))
+    return env.get_template("index.html.j2").render(
+        title="Briefing",
+        key=_key(processed_dir),
+        nav=nav,
+        current="index.html",
+        footer=footer,
+        facts=facts,
+        fmt=charts.fmt_range,
+        perpetrators=PERPETRATORS,
+        operations=OPERATION_TYPES,
+        grades=EVIDENCE_GRADES,
+        kinds=SOURCE_KINDS,
+        timeline=timeline_chart(processed)._repr_html_(),
+        pages=pages,
+        sources=sources.sort_values(["published", "source_id"]).to_dict("records"),
+        build_date=build_date(),
+        n_sources=len(sources),
+    )
+
+
+def render_appendix(env: jinja2.Environment, processed_dir: Path, nav: list[dict],
+                    footer: dict) -> str:
+    processed = data.load(processed_dir)
+    inc = processed.incidents.sort_values(["date_start", "incident_id"])
+    src = processed.sources.set_index("source_id")
+    rows = []
+    for row in inc.to_dict("records"):
+        links = []
+        for sid in row["source_ids"].split(";"):
+            meta = src.loc[sid]
+            links.append({"text": meta["publisher"], "href": safe_url(meta["url"]),
+                          "title": meta["title"]})
+        lo, hi = row["civilians_killed_min"], row["civilians_killed_max"]
+        killed = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
+        rows.append({**row, "links": links, "killed": killed})
+    return env.get_template("appendix.html.j2").render(
+        title="Incident appendix", key=_key(processed_dir), nav=nav, current="appendix.html",
+        footer=footer, rows=rows, fmt=charts.fmt_range, perpetrators=PERPETRATORS,
+        operations=OPERATION_TYPES,
+    )
+
+
+def render_methodology(env: jinja2.Environment, processed_dir: Path, nav: list[dict],
+                       footer: dict, root: Path = paths.ROOT) -> str:
+    import mistune
+
+    text = (root / "METHODOLOGY.md").read_text(encoding="utf-8")
+    body = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    return env.get_template("page.html.j2").render(
+        title="Methodology", body=body, key=_key(processed_dir), nav=nav,
+        current="methodology.html", footer=footer,
+    )

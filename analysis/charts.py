@@ -1,0 +1,259 @@
+"""The house chart style and the chart functions every notebook uses.
+
+Principles: the title states the finding; every count is drawn as a range (a solid part for the
+minimum and a hatched part up to the maximum, or a band); context events are labelled markers;
+colours come from the Okabe-Ito palette (safe for colour-blind readers) and each series also has a
+hatch or line style, so a greyscale print still separates them; a source line sits under each
+chart. ``show`` embeds the figure as a PNG with alt text that states the finding.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+
+import matplotlib
+
+matplotlib.use("agg")
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+# Okabe-Ito, reordered so neighbouring series differ in lightness too.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
+HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "--", "++"]
+RANGE_COLOUR = "#0072B2"
+WIDTH = 9.0
+
+
+def _finish(fig: Figure, source: str) -> Figure:
+    fig.text(0.0, -0.02, source, ha="left", va="top", fontsize=8, color="#444444", wrap=True)
+    return fig
+
+
+def _month_axis(ax: plt.Axes) -> None:
+    ax.xaxis.set_major_locator(mdates.YearLocator())
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+
+
+def annotate_events(ax: plt.Axes, events: pd.DataFrame, start, end) -> None:
+    """Dotted vertical lines with short labels for dated context events inside the x-range."""
+    inside = events[(events["date"] >= start) & (events["date"] <= end)].sort_values("date")
+    top = ax.get_ylim()[1]
+    for i, event in enumerate(inside.itertuples(index=False)):
+        ax.axvline(event.date, color="#555555", linestyle=":", linewidth=0.9, zorder=0)
+        ax.text(
+            event.date,
+            top * (0.97 - 0.075 * (i % 4)),
+            f" {event.label}",
+            fontsize=7.5,
+            color="#333333",
+            va="top",
+            ha="left",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
+        )
+
+
+def monthly_range_chart(
+    monthly: pd.DataFrame,
+    title: str,
+    ylabel: str,
+    source: str,
+    events: pd.DataFrame | None = None,
+    subset: pd.DataFrame | None = None,
+    subset_label: str = "of whom children (minimum)",
+) -> Figure:
+    """Bars per month: solid up to the minimum, hatched from minimum to maximum."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
+    x = monthly.index
+    width = 24
+    ax.bar(x, monthly["min"], width=width, color=RANGE_COLOUR, label="Minimum reported")
+    ax.bar(
+        x,
+        monthly["max"] - monthly["min"],
+        bottom=monthly["min"],
+        width=width,
+        color="white",
+        edgecolor=RANGE_COLOUR,
+        hatch="////",
+        linewidth=0.6,
+        label="Up to the maximum reported",
+    )
+    if subset is not None:
+        ax.scatter(
+            subset.index[subset["min"] > 0],
+            subset.loc[subset["min"] > 0, "min"],
+            marker="D",
+            s=18,
+            color="#D55E00",
+            zorder=3,
+            label=subset_label,
+        )
+    ax.set_ylim(0, max(1, monthly["max"].max()) * 1.35)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _month_axis(ax)
+    if events is not None:
+        annotate_events(ax, events, x.min(), x.max() + pd.offsets.MonthEnd(1))
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
+    return _finish(fig, source)
+
+
+def cumulative_band_chart(
+    cumulative: pd.DataFrame,
+    title: str,
+    ylabel: str,
+    source: str,
+    events: pd.DataFrame | None = None,
+) -> Figure:
+    """Cumulative total as a band between the running sums of minimums and maximums."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+    x = cumulative.index
+    ax.fill_between(
+        x, cumulative["min"], cumulative["max"], step="post", color=RANGE_COLOUR, alpha=0.25,
+        hatch="///", edgecolor=RANGE_COLOUR, linewidth=0, label="Range (minimum to maximum)",
+    )
+    ax.step(x, cumulative["min"], where="post", color=RANGE_COLOUR, linewidth=1.6,
+            label="Running minimum")
+    ax.step(x, cumulative["max"], where="post", color=RANGE_COLOUR, linewidth=1.0,
+            linestyle="--", label="Running maximum")
+    ax.set_ylim(0, max(1, cumulative["max"].max()) * 1.15)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _month_axis(ax)
+    if events is not None:
+        annotate_events(ax, events, x.min(), x.max() + pd.offsets.MonthEnd(1))
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
+    return _finish(fig, source)
+
+
+def stacked_counts_chart(
+    counts: pd.DataFrame,
+    labels: dict[str, str],
+    title: str,
+    ylabel: str,
+    source: str,
+    events: pd.DataFrame | None = None,
+) -> Figure:
+    """Stacked bars of incidents per period and category, each with colour and hatch."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
+    bottom = pd.Series(0, index=counts.index)
+    shown = [c for c in counts.columns if counts[c].sum() > 0]
+    for i, column in enumerate(shown):
+        ax.bar(
+            counts.index,
+            counts[column],
+            bottom=bottom,
+            width=24 if len(counts) > 30 else 70,
+            color=PALETTE[i % len(PALETTE)],
+            hatch=HATCHES[i % len(HATCHES)],
+            edgecolor="white",
+            linewidth=0.4,
+            label=labels.get(column, column),
+        )
+        bottom = bottom + counts[column]
+    ax.set_ylim(0, max(1, bottom.max()) * 1.35)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _month_axis(ax)
+    if events is not None:
+        annotate_events(ax, events, counts.index.min(), counts.index.max())
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=2)
+    return _finish(fig, source)
+
+
+def range_bars_chart(
+    table: pd.DataFrame, title: str, xlabel: str, source: str, labels: dict | None = None
+) -> Figure:
+    """Horizontal bars per category: solid to the minimum, hatched to the maximum."""
+    table = table.iloc[::-1]
+    names = [labels.get(i, i) if labels else i for i in table.index]
+    fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(table) + 1.4))
+    ax.barh(names, table["min"], color=RANGE_COLOUR, label="Minimum reported")
+    ax.barh(
+        names, table["max"] - table["min"], left=table["min"], color="white",
+        edgecolor=RANGE_COLOUR, hatch="////", linewidth=0.6, label="Up to the maximum reported",
+    )
+    for y, (lo, hi, n) in enumerate(zip(table["min"], table["max"], table["incidents"],
+                                        strict=True)):
+        text = f" {lo}" if lo == hi else f" {lo}–{hi}"
+        ax.text(hi, y, f"{text}  ({n} incidents)", va="center", fontsize=8)
+    ax.set_xlim(0, max(1, table["max"].max()) * 1.3)
+    ax.grid(axis="x")
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), ncol=2)
+    return _finish(fig, source)
+
+
+def map_chart(
+    outline: pd.DataFrame,
+    places: pd.DataFrame,
+    title: str,
+    source: str,
+    size_column: str = "max",
+) -> Figure:
+    """Mali's outline with one circle per place, area proportional to ``size_column``."""
+    fig, ax = plt.subplots(figsize=(7.5, 7.0))
+    for _, ring in outline.groupby("ring"):
+        ax.fill(ring["lon"], ring["lat"], facecolor="#f2f2f2", edgecolor="#555555", linewidth=0.8)
+    scale = 900 / max(1, places[size_column].max())
+    ax.scatter(
+        places["lon"], places["lat"], s=places[size_column].clip(lower=1) * scale,
+        color=RANGE_COLOUR, alpha=0.45, edgecolor="#003f63", linewidth=0.8, zorder=3,
+    )
+    for row in places.itertuples(index=False):
+        ax.annotate(
+            f"{row.name}\n{row.label}", (row.lon, row.lat), fontsize=7.5, ha="center",
+            va="center", xytext=(0, -16), textcoords="offset points",
+        )
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title)
+    return _finish(fig, source)
+
+
+def figure_png(fig: Figure) -> bytes:
+    """PNG bytes with no timestamp or software tag, so rebuilds are byte-identical."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", metadata={"Software": None})
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+class Chart:
+    """A figure rendered for notebooks and HTML: PNG with alt text and a caption."""
+
+    def __init__(self, png: bytes, alt: str):
+        self.png = png
+        self.alt = alt
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.png).decode("ascii")
+        alt = html.escape(self.alt, quote=True)
+        return (
+            f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{alt}">'
+            f"<figcaption>{html.escape(self.alt)}</figcaption></figure>"
+        )
+
+
+def show(fig: Figure, alt: str) -> Chart:
+    """Display ``fig`` with ``alt`` as its alternative text and caption (state the finding)."""
+    return Chart(figure_png(fig), alt)
+
+
+def fmt_range(lo: int, hi: int) -> str:
+    """'12' when both ends agree, else '12–30' (en dash)."""
+    return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+
+
+def table_html(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
+    """A plain, escaped HTML table (no random ids, so output is stable)."""
+    frame = frame if columns is None else frame[list(columns)]
+    return frame.to_html(index=False, escape=True, border=0, classes="data", na_rep="–")

@@ -1,0 +1,169 @@
+"""From per-source claims to one row per incident: ranges, evidence grade, normalised fields.
+
+The range rule (also in METHODOLOGY.md): for each victim group and outcome, an incident's
+minimum is the lowest figure and its maximum the highest figure that any independent source
+claimed. Claims by a party to the conflict are kept in the claims table but count towards the
+range only when no independent source gave a figure for that group and outcome; such an incident
+is graded C. An "at least N" claim is recorded as N..N, so the maximum is the highest figure any
+source stated, never an extrapolation.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.vocab import PERPETRATOR_GROUPS
+
+INDEPENDENT_MEDIA = ("news_agency", "international_media", "research_org")
+DOCUMENTING_BODIES = ("human_rights_org", "un_body")
+
+# (victim group, outcome) pairs carried as columns on the incident table.
+RANGE_COLUMNS: dict[str, tuple[str, str]] = {
+    "civilians_killed": ("civilians", "killed"),
+    "children_killed": ("children", "killed"),
+    "women_killed": ("women", "killed"),
+    "civilians_injured": ("civilians", "injured"),
+    "civilians_missing": ("civilians", "missing"),
+}
+
+
+def build_claims(casualties: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Every casualty claim with its source's publisher and kind."""
+    src = sources[["source_id", "publisher", "kind"]].rename(columns={"kind": "source_kind"})
+    claims = casualties.merge(src, on="source_id", how="left", validate="many_to_one")
+    assert len(claims) == len(casualties), "join with sources changed the row count"
+    claims["is_party_claim"] = claims["source_kind"].eq("party_to_conflict")
+    columns = [
+        "incident_id",
+        "source_id",
+        "publisher",
+        "source_kind",
+        "is_party_claim",
+        "victim_group",
+        "outcome",
+        "count_min",
+        "count_max",
+        "source_wording",
+    ]
+    return (
+        claims[columns]
+        .sort_values(["incident_id", "victim_group", "outcome", "source_id"])
+        .reset_index(drop=True)
+    )
+
+
+def claim_ranges(claims: pd.DataFrame) -> pd.DataFrame:
+    """Per incident x victim group x outcome: [lowest min, highest max] of the counted claims.
+
+    Independent claims are counted; party claims only where no independent claim exists for
+    that incident, group and outcome.
+    """
+    key = ["incident_id", "victim_group", "outcome"]
+    has_independent = (~claims["is_party_claim"]).groupby(
+        [claims[k] for k in key]
+    ).transform("any")
+    counted = claims[~claims["is_party_claim"] | ~has_independent]
+    return (
+        counted.groupby(key, as_index=False, observed=True)
+        .agg(count_min=("count_min", "min"), count_max=("count_max", "max"))
+        .astype({"count_min": "Int64", "count_max": "Int64"})
+    )
+
+
+def evidence(claims: pd.DataFrame) -> pd.DataFrame:
+    """Per incident: number of sources and publishers, their kinds, and the evidence grade."""
+    per_source = claims.drop_duplicates(["incident_id", "source_id"])
+    grouped = per_source.groupby("incident_id")
+    out = pd.DataFrame(
+        {
+            "n_sources": grouped["source_id"].nunique(),
+            "n_publishers": grouped["publisher"].nunique(),
+            "source_kinds": grouped["source_kind"].agg(lambda s: ";".join(sorted(set(s)))),
+            "source_ids": grouped["source_id"].agg(lambda s: ";".join(sorted(s))),
+            "party_claims_only": grouped["is_party_claim"].all(),
+        }
+    )
+    kinds = per_source.assign(
+        documented=per_source["source_kind"].isin(DOCUMENTING_BODIES),
+        independent_media=per_source["source_kind"].isin(INDEPENDENT_MEDIA),
+        national=per_source["source_kind"].eq("national_media"),
+    )
+    by = kinds.groupby("incident_id")
+    documented = by["documented"].any()
+    media = by["independent_media"].any()
+    national_publishers = kinds[kinds["national"]].groupby("incident_id")["publisher"].nunique()
+    national_publishers = national_publishers.reindex(out.index, fill_value=0)
+    out["evidence_grade"] = "C"
+    out.loc[media | (national_publishers >= 2), "evidence_grade"] = "B"
+    out.loc[documented, "evidence_grade"] = "A"
+    out["single_source"] = out["n_publishers"].eq(1)
+    out = out.astype(
+        {"n_sources": "Int64", "n_publishers": "Int64", "single_source": bool}
+    ).reset_index()
+    return out
+
+
+def resolve_regions(incidents: pd.DataFrame, regions: pd.DataFrame) -> pd.Series:
+    """Normalised region per incident: locality, then cercle, then region as reported.
+
+    Returns NA where nothing matches; the cross-table check reports those.
+    """
+    resolved = pd.Series(pd.NA, index=incidents.index, dtype="string")
+    for level, column in (("region", "region_reported"), ("cercle", "cercle"),
+                          ("locality", "locality")):
+        table = regions[regions["level"] == level]
+        mapping = dict(zip(table["name"], table["region"], strict=True))
+        found = incidents[column].map(mapping)
+        resolved = found.where(found.notna(), resolved).astype("string")
+    return resolved
+
+
+def build_incidents(
+    incidents: pd.DataFrame, claims: pd.DataFrame, regions: pd.DataFrame
+) -> pd.DataFrame:
+    """The canonical incident table: raw fields, normalised region, ranges and grade."""
+    out = incidents.drop(columns=["coord_source", "distinct_from", "note"]).copy()
+    out["region"] = resolve_regions(incidents, regions)
+    out["month"] = out["date_start"].dt.to_period("M").dt.to_timestamp()
+    out["year"] = out["date_start"].dt.year.astype("Int64")
+    out["perpetrator_group"] = out["perpetrator"].map(PERPETRATOR_GROUPS)
+
+    ranges = claim_ranges(claims)
+    for stem, (group, outcome) in RANGE_COLUMNS.items():
+        part = ranges[(ranges["victim_group"] == group) & (ranges["outcome"] == outcome)]
+        part = part.set_index("incident_id")
+        out[f"{stem}_min"] = out["incident_id"].map(part["count_min"]).astype("Int64")
+        out[f"{stem}_max"] = out["incident_id"].map(part["count_max"]).astype("Int64")
+
+    n_before = len(out)
+    out = out.merge(evidence(claims), on="incident_id", how="left", validate="one_to_one")
+    assert len(out) == n_before, "join with evidence changed the row count"
+    order = [
+        "incident_id",
+        "date_start",
+        "date_end",
+        "date_precision",
+        "month",
+        "year",
+        "region_reported",
+        "region",
+        "cercle",
+        "locality",
+        "latitude",
+        "longitude",
+        "coord_precision",
+        "perpetrator_reported",
+        "perpetrator",
+        "perpetrator_group",
+        "operation_type",
+        "description",
+        *[f"{stem}_{b}" for stem in RANGE_COLUMNS for b in ("min", "max")],
+        "n_sources",
+        "n_publishers",
+        "source_kinds",
+        "evidence_grade",
+        "single_source",
+        "party_claims_only",
+        "source_ids",
+    ]
+    return out[order].sort_values(["date_start", "incident_id"]).reset_index(drop=True)

@@ -1,0 +1,146 @@
+"""Aggregations behind every figure in the reports.
+
+Counts are ranges throughout: a total is [sum of minimums, sum of maximums] over the incidents
+that carry a figure. Incidents without a figure for the measure are counted apart
+(``n_without_figure``), never as zero casualties.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+
+def month_index(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    """Every month from ``start``'s to ``end``'s, as month-start timestamps."""
+    return pd.date_range(
+        pd.Timestamp(start).to_period("M").to_timestamp(),
+        pd.Timestamp(end).to_period("M").to_timestamp(),
+        freq="MS",
+        name="month",
+    )
+
+
+def filter_grades(incidents: pd.DataFrame, grades: Iterable[str]) -> pd.DataFrame:
+    return incidents[incidents["evidence_grade"].isin(list(grades))]
+
+
+def range_total(incidents: pd.DataFrame, stem: str = "civilians_killed") -> dict[str, int]:
+    """[sum of mins, sum of maxes] for a measure, with how many incidents carry it."""
+    lo, hi = incidents[f"{stem}_min"], incidents[f"{stem}_max"]
+    with_figure = lo.notna()
+    return {
+        "min": int(lo[with_figure].sum()),
+        "max": int(hi[with_figure].sum()),
+        "n_incidents": int(with_figure.sum()),
+        "n_without_figure": int((~with_figure).sum()),
+    }
+
+
+def monthly_range(
+    incidents: pd.DataFrame,
+    stem: str = "civilians_killed",
+    months: pd.DatetimeIndex | None = None,
+) -> pd.DataFrame:
+    """Per month: the range of a measure (min, max) and the number of incidents.
+
+    Months with no incident are present with zeros, so a gap in the chart is a month the
+    dataset holds nothing for, not a missing row.
+    """
+    if months is None:
+        months = month_index(incidents["month"].min(), incidents["month"].max())
+    grouped = incidents.groupby("month")
+    out = pd.DataFrame(
+        {
+            "min": grouped[f"{stem}_min"].sum(min_count=1),
+            "max": grouped[f"{stem}_max"].sum(min_count=1),
+            "incidents": grouped.size(),
+        }
+    )
+    out = out.reindex(months).fillna(0).astype("int64")
+    out.index.name = "month"
+    return out
+
+
+def cumulative_range(monthly: pd.DataFrame) -> pd.DataFrame:
+    return monthly[["min", "max"]].cumsum()
+
+
+def monthly_counts(
+    incidents: pd.DataFrame,
+    by: str,
+    categories: Iterable[str],
+    months: pd.DatetimeIndex | None = None,
+) -> pd.DataFrame:
+    """Incidents per month and category (columns in the order of ``categories``)."""
+    if months is None:
+        months = month_index(incidents["month"].min(), incidents["month"].max())
+    table = pd.crosstab(incidents["month"], incidents[by])
+    table = table.reindex(index=months, columns=list(categories), fill_value=0)
+    table.index.name = "month"
+    return table.astype("int64")
+
+
+def range_by(
+    incidents: pd.DataFrame, by: str, stem: str = "civilians_killed"
+) -> pd.DataFrame:
+    """Incidents and the range of a measure per category, largest maximum first."""
+    grouped = incidents.groupby(by, observed=True)
+    out = pd.DataFrame(
+        {
+            "incidents": grouped.size(),
+            "min": grouped[f"{stem}_min"].sum(),
+            "max": grouped[f"{stem}_max"].sum(),
+        }
+    ).astype("int64")
+    return out.sort_values(["max", "min"], ascending=False)
+
+
+def peak_month(monthly: pd.DataFrame) -> tuple[pd.Timestamp, int, int]:
+    """The month with the highest minimum (ties: highest maximum, then earliest)."""
+    ranked = monthly.reset_index().sort_values(
+        ["min", "max", "month"], ascending=[False, False, True]
+    )
+    top = ranked.iloc[0]
+    return pd.Timestamp(top["month"]), int(top["min"]), int(top["max"])
+
+
+def coverage_of_published(incidents: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
+    """Set the dataset's own range beside each published period total.
+
+    For each total, sum the dataset's incidents that started within its period, for the same
+    victim group and outcome. The published scope (perpetrators, definitions) is shown as the
+    source worded it; the comparison says how much of a documented total the dataset holds.
+    """
+    rows = []
+    for total in totals.itertuples(index=False):
+        stem = f"{total.victim_group}_{total.outcome}"
+        inside = incidents[
+            (incidents["date_start"] >= total.period_start)
+            & (incidents["date_start"] <= total.period_end)
+        ]
+        if f"{stem}_min" in incidents:
+            rng = range_total(inside, stem)
+        else:
+            rng = {"min": 0, "max": 0, "n_incidents": 0, "n_without_figure": len(inside)}
+        rows.append(
+            {
+                "total_id": total.total_id,
+                "source_id": total.source_id,
+                "period_start": total.period_start,
+                "period_end": total.period_end,
+                "perpetrator_scope": total.perpetrator_scope,
+                "measure": stem.replace("_", " "),
+                "published_min": int(total.count_min),
+                "published_max": int(total.count_max),
+                "source_wording": total.source_wording,
+                "dataset_min": rng["min"],
+                "dataset_max": rng["max"],
+                "dataset_incidents": rng["n_incidents"],
+                "share_of_published_min": (
+                    rng["min"] / total.count_min if total.count_min else float("nan")
+                ),
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,22 @@
+"""The one place where the project's paths live.
+
+Everything is relative to the project root (the folder holding ``pyproject.toml``), so a copy of
+the repository in another folder builds from its own files. ``MALI_ROOT`` overrides the root, which
+the tests use to point the pipeline at a temporary copy.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(os.environ.get("MALI_ROOT", Path(__file__).resolve().parents[1]))
+RAW = ROOT / "data" / "raw"
+PROCESSED = ROOT / "data" / "processed"
+REPORTS = ROOT / "reports"
+NOTEBOOKS = ROOT / "notebooks"
+MATPLOTLIBRC = ROOT / "matplotlibrc"
+
+# Optional third-party exports a user drops in (gitignored, never redistributed).
+ACLED_DIR = RAW / "acled"
+UCDP_DIR = RAW / "ucdp"

@@ -1,0 +1,106 @@
+"""Controlled vocabularies of the canonical data model, with the labels reports show.
+
+Codes are short, stable, lowercase identifiers that live in the CSV files; labels are what a
+reader sees. Changing a code is a data migration; changing a label is not.
+"""
+
+from __future__ import annotations
+
+PERPETRATORS: dict[str, str] = {
+    "malian_forces": "Malian armed forces alone",
+    "malian_forces_wagner": "Malian forces with Wagner",
+    "wagner": "Wagner alone",
+    "malian_forces_africa_corps": "Malian forces with Africa Corps",
+    "africa_corps": "Africa Corps alone",
+    "malian_forces_dozo": "Malian forces with Dozo militia",
+    "state_aligned_unidentified": "Unidentified state-aligned forces",
+}
+
+# Coarser grouping for charts: Wagner and its 2025 successor are shown together, since the
+# handover is a change of name and command, not of the partnership the reader asks about.
+PERPETRATOR_GROUPS: dict[str, str] = {
+    "malian_forces": "Malian forces alone",
+    "malian_forces_wagner": "With Russian forces (Wagner / Africa Corps)",
+    "wagner": "With Russian forces (Wagner / Africa Corps)",
+    "malian_forces_africa_corps": "With Russian forces (Wagner / Africa Corps)",
+    "africa_corps": "With Russian forces (Wagner / Africa Corps)",
+    "malian_forces_dozo": "With Dozo militia",
+    "state_aligned_unidentified": "Unidentified state-aligned",
+}
+
+OPERATION_TYPES: dict[str, str] = {
+    "ground_raid": "Ground raid",
+    "execution_of_detainees": "Execution of detainees",
+    "drone_strike": "Drone strike",
+    "airstrike": "Airstrike (other or unspecified aircraft)",
+    "other": "Other",
+}
+
+VICTIM_GROUPS: dict[str, str] = {
+    "civilians": "Civilians (all)",
+    "children": "Children",
+    "women": "Women",
+    "men": "Men",
+}
+# Groups that are subsets of "civilians": a claim for one of them can never exceed the
+# same source's civilian claim for the same outcome.
+CIVILIAN_SUBGROUPS = ("children", "women", "men")
+
+OUTCOMES: dict[str, str] = {
+    "killed": "Killed",
+    "injured": "Injured",
+    "missing": "Missing",
+}
+
+SOURCE_KINDS: dict[str, str] = {
+    "human_rights_org": "Human-rights organisation",
+    "un_body": "UN body",
+    "news_agency": "News agency",
+    "international_media": "International media",
+    "national_media": "National or local media",
+    "research_org": "Research organisation / event database",
+    "party_to_conflict": "Party to the conflict",
+    "other": "Other",
+}
+
+DATE_PRECISIONS: dict[str, str] = {
+    "day": "Exact day",
+    "week": "Known week",
+    "month": "Known month only",
+}
+
+COORD_PRECISIONS: dict[int, str] = {
+    1: "The locality itself",
+    2: "Near the locality",
+    3: "Region only",
+}
+
+EVIDENCE_GRADES: dict[str, str] = {
+    "A": "Documented by a human-rights organisation or a UN body",
+    "B": "Reported by a news agency, international media or a research organisation, or by "
+    "two or more independent national outlets",
+    "C": "A single national or other source, or only a party to the conflict",
+}
+
+# Normalised regions: the ten regions and the capital district of the 2016 map. Sources written
+# after the 2023 reform name the new regions; data/raw/regions.csv maps them back so a series
+# stays comparable over time. "Not stated" is for reporting too vague to place in one region.
+REGIONS: tuple[str, ...] = (
+    "Kayes",
+    "Koulikoro",
+    "Sikasso",
+    "Ségou",
+    "Mopti",
+    "Tombouctou",
+    "Gao",
+    "Kidal",
+    "Taoudénit",
+    "Ménaka",
+    "Bamako",
+    "Not stated",
+)
+
+# Mali's extent with a small margin (degrees, WGS84): 12.3W-4.3E, 10.1N-25.0N.
+MALI_BBOX = {"lon_min": -12.4, "lon_max": 4.4, "lat_min": 10.1, "lat_max": 25.1}
+
+EARLIEST_DATE = "2012-01-01"
