@@ -67,9 +67,10 @@ def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.
     months = pd.date_range(quarters["month"].min(), quarters["month"].max(), freq="QS")
     quarterly = metrics.monthly_range(quarters, months=months)
     peak = quarterly["max"].idxmax()
+    label = f"Q{peak.quarter} {peak.year}"
     fig = charts.monthly_range_chart(
         quarterly,
-        title=f"Reported civilian deaths peaked in {peak.to_period('Q')}",
+        title=f"Reported civilian deaths peaked in {label}",
         ylabel="Civilians reported killed per quarter",
         source="Source: project compilation of HRW, Amnesty, UN and media reporting; grades "
         f"{' and '.join(grades)}. Solid: lowest figure reported; hatched: up to the highest.",
@@ -79,8 +80,9 @@ def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.
         bar.set_width(70)
     return charts.show(
         fig,
-        alt=f"Quarterly civilians reported killed, as a range, with context events; the "
-        f"highest quarter is {peak.to_period('Q')} with {charts.fmt_range(int(quarterly.loc[peak,'min']), int(quarterly.loc[peak,'max']))}.",
+        alt="Quarterly civilians reported killed, as a range, with context events; the highest "
+        f"quarter is {label} with "
+        f"{charts.fmt_range(int(quarterly.loc[peak, 'min']), int(quarterly.loc[peak, 'max']))}.",
     )
 
 

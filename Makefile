@@ -1,0 +1,101 @@
+# Civilian harm in Mali: build, test and explore.  `make help` lists the targets.
+#
+# Only python3 (3.11+) and make are assumed. The first target that needs Python creates
+# .tools/ (a tiny venv holding a pinned uv) and .venv/ (the locked environment from uv.lock).
+# Every output is a real file target whose prerequisites include the code that builds it, so
+# `make report` redoes only what changed and does nothing when nothing did.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+ENV_STAMP := $(VENV)/.installed
+LAB_STAMP := $(VENV)/.installed-lab
+
+# Reproducibility: the same inputs give the same bytes on every machine.
+export PYTHONHASHSEED := 0
+export PYTHONPATH := $(CURDIR)
+export MATPLOTLIBRC := $(CURDIR)/matplotlibrc
+export MPLBACKEND := agg
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 1700000000)
+# uv: use the machine's python3, never download an interpreter; compile bytecode at install so
+# kernels start fast.
+export UV_PYTHON := $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_COMPILE_BYTECODE := 1
+export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
+
+PACKAGE := $(shell find analysis -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
+RAW := $(wildcard data/raw/*.csv)
+EXPORTS := $(wildcard data/raw/acled/*.csv data/raw/ucdp/*.csv data/raw/acled/*.json data/raw/ucdp/*.json)
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
+PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
+PROCESSED := data/processed/manifest.json
+INDEX := reports/index.html
+
+.PHONY: help env data report lab test lint format check bench clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(ENV_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --inexact --quiet
+	touch $@
+
+$(LAB_STAMP): $(ENV_STAMP)
+	$(UV) sync --frozen --inexact --quiet --extra lab
+	touch $@
+
+env: $(ENV_STAMP) ## Create the locked environment (.venv)
+
+$(PROCESSED): $(RAW) $(EXPORTS) $(PACKAGE) $(ENV_STAMP)
+	$(PY) -m analysis.clean
+
+data: $(PROCESSED) ## Validate data/raw and build data/processed
+
+# One recipe builds every page and the index: notebooks run in parallel from one process, and
+# analysis.render re-executes only pages whose inputs changed (a build key in each page).
+$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(PROCESSED) $(PACKAGE) matplotlibrc METHODOLOGY.md $(ENV_STAMP)
+	$(PY) -m analysis.render
+
+report: $(INDEX) ## Build the HTML reports in reports/ (runs `data` first)
+
+lab: $(LAB_STAMP) $(PROCESSED) ## Open JupyterLab on the notebooks (jupytext opens the .py files)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+test: $(ENV_STAMP) ## Run the test suite (the command CI runs)
+	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here" >&2; exit 1; fi; \
+	exit $$rc
+
+lint: $(ENV_STAMP) ## Check style with ruff
+	$(VENV)/bin/ruff check analysis tests notebooks bench
+	$(VENV)/bin/ruff format --check analysis tests notebooks bench
+
+format: $(ENV_STAMP) ## Format the code with ruff
+	$(VENV)/bin/ruff check --fix analysis tests notebooks bench
+	$(VENV)/bin/ruff format analysis tests notebooks bench
+
+check: lint test ## Lint and test
+
+bench: $(ENV_STAMP) ## Measure set-up, cold and no-op builds against nbconvert, and scale
+	$(PY) bench/bench_build.py
+	@if [ -f bench/bench_scale.py ]; then $(PY) bench/bench_scale.py; fi
+
+clean: ## Remove build outputs (data/processed, reports)
+	rm -rf data/processed reports
+
+distclean: clean ## Also remove the environments
+	rm -rf $(VENV) $(TOOLS) .ipython

@@ -1,0 +1,103 @@
+# %% [markdown]
+# # Civilian casualties over time
+#
+# **Question:** how many civilians did sources report killed in operations by Malian forces and
+# their allies, month by month, and how did that change as Wagner arrived, France and the UN left,
+# and Africa Corps took over?
+#
+# Each month's bar runs from the sum of the lowest figures any independent source gave for each
+# incident (solid) to the sum of the highest (hatched). Incidents of grades A and B only; the
+# methodology page explains the range rule and the grades.
+
+# %%
+from IPython.display import HTML
+
+from analysis import charts, data, metrics
+
+processed = data.load()
+events = processed.context_events
+incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
+monthly = metrics.monthly_range(incidents, "civilians_killed")
+children = metrics.monthly_range(incidents, "children_killed", months=monthly.index)
+peak, peak_min, peak_max = metrics.peak_month(monthly)
+total = metrics.range_total(incidents)
+
+# %%
+fig = charts.monthly_range_chart(
+    monthly,
+    title=f"Reported civilian deaths peaked in {peak:%B %Y}",
+    ylabel="Civilians reported killed per month",
+    source="Source: project compilation of HRW, Amnesty, UN and media reporting (grades A and B). "
+    "Solid: lowest figure reported; hatched: up to the highest. Diamonds: children, minimum.",
+    events=events,
+    subset=children,
+)
+charts.show(
+    fig,
+    alt=f"Monthly civilians reported killed as a range; the highest month is {peak:%B %Y} "
+    f"with {charts.fmt_range(peak_min, peak_max)}, and the total over the period is "
+    f"{charts.fmt_range(total['min'], total['max'])}.",
+)
+
+# %% [markdown]
+# ## Cumulative toll
+#
+# The band widens where sources disagree most; the largest single step is the Moura killings of
+# March 2022, for which figures run from about 300 (Human Rights Watch) to more than 500 (the UN
+# human-rights office).
+
+# %%
+cumulative = metrics.cumulative_range(monthly)
+end = cumulative.iloc[-1]
+fig = charts.cumulative_band_chart(
+    cumulative,
+    title=f"Reported civilian deaths add up to {charts.fmt_range(int(end['min']), int(end['max']))}",
+    ylabel="Civilians reported killed, cumulative",
+    source="Source: project compilation (grades A and B). Band: running sums of minimums and "
+    "maximums.",
+    events=events,
+)
+charts.show(
+    fig,
+    alt=f"Cumulative civilians reported killed since {monthly.index.min():%B %Y}: between "
+    f"{int(end['min']):,} and {int(end['max']):,} by {monthly.index.max():%B %Y}.",
+)
+
+# %% [markdown]
+# ## Year by year
+
+# %%
+yearly = incidents.groupby("year").agg(
+    incidents=("incident_id", "size"),
+    killed_min=("civilians_killed_min", "sum"),
+    killed_max=("civilians_killed_max", "sum"),
+    children_min=("children_killed_min", "sum"),
+    children_max=("children_killed_max", "sum"),
+)
+table = yearly.reset_index().assign(
+    **{
+        "Civilians reported killed": lambda t: [
+            charts.fmt_range(int(a), int(b))
+            for a, b in zip(t["killed_min"], t["killed_max"], strict=True)
+        ],
+        "of whom children (where stated)": lambda t: [
+            charts.fmt_range(int(a), int(b))
+            for a, b in zip(t["children_min"], t["children_max"], strict=True)
+        ],
+    }
+)[["year", "incidents", "Civilians reported killed", "of whom children (where stated)"]]
+HTML(charts.table_html(table.rename(columns={"year": "Year", "incidents": "Incidents"})))
+
+# %% [markdown]
+# ## Context events on the charts
+#
+# Each dated event comes with a source in `data/raw/context_events.csv`.
+
+# %%
+HTML(
+    charts.table_html(
+        events.assign(date=events["date"].dt.strftime("%Y-%m-%d"))[
+            ["date", "label", "description"]
+        ].rename(columns={"date": "Date", "label": "Event", "description": "What happened"})
+    )
+)

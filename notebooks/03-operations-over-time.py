@@ -1,0 +1,81 @@
+# %% [markdown]
+# # Operations over time: how, and by whom
+#
+# **Question:** which kinds of operation (ground raids, executions of detainees, drone and other
+# air strikes) harmed civilians, which forces were alleged to have carried them out, and how did
+# that change over time?
+#
+# Each bar counts incidents, not deaths, so a small raid and a massacre weigh the same here;
+# the tables give the range of civilians reported killed for each group. All grades are counted
+# in the charts; the tables use grades A and B.
+
+# %%
+import pandas as pd
+from IPython.display import display
+
+from analysis import charts, data, metrics
+from analysis.vocab import OPERATION_TYPES, PERPETRATOR_GROUPS
+
+processed = data.load()
+incidents, events = processed.incidents, processed.context_events
+quarter = incidents.assign(month=incidents["date_start"].dt.to_period("Q").dt.to_timestamp())
+quarters = pd.date_range(quarter["month"].min(), quarter["month"].max(), freq="QS")
+
+# %%
+by_type = metrics.monthly_counts(quarter, "operation_type", OPERATION_TYPES, months=quarters)
+drone_first = incidents.loc[incidents["operation_type"] == "drone_strike", "date_start"].min()
+fig = charts.stacked_counts_chart(
+    by_type,
+    labels=OPERATION_TYPES,
+    title="Drone strikes joined ground raids and executions from late 2023",
+    ylabel="Incidents per quarter",
+    source="Source: project compilation, all grades. One incident = one bar segment.",
+    events=events,
+)
+charts.show(
+    fig,
+    alt="Incidents per quarter by type of operation; ground raids and executions of detainees "
+    f"dominate, and the first drone strike recorded dates from {drone_first:%B %Y}.",
+)
+
+# %%
+group_order = list(dict.fromkeys(PERPETRATOR_GROUPS.values()))
+by_group = metrics.monthly_counts(quarter, "perpetrator_group", group_order, months=quarters)
+share = (incidents["perpetrator_group"] == group_order[1]).mean()
+fig = charts.stacked_counts_chart(
+    by_group,
+    labels={g: g for g in group_order},
+    title=f"{share:.0%} of incidents are alleged against Malian forces with Russian forces",
+    ylabel="Incidents per quarter",
+    source="Source: project compilation, all grades. Alleged perpetrator as reported by sources.",
+    events=events,
+)
+charts.show(
+    fig,
+    alt=f"Incidents per quarter by alleged perpetrator; {share:.0%} involve Malian forces with "
+    "Wagner or Africa Corps, most of the rest Malian forces alone.",
+)
+
+# %% [markdown]
+# ## Civilians reported killed by type of operation and alleged perpetrator (grades A and B)
+
+# %%
+graded = metrics.filter_grades(incidents, ["A", "B"])
+for column, labels in (("operation_type", OPERATION_TYPES), ("perpetrator_group", None)):
+    table = metrics.range_by(graded, column)
+    fig = charts.range_bars_chart(
+        table,
+        title=f"Civilians reported killed by {column.replace('_', ' ').replace('group', '')}".strip(),
+        xlabel="Civilians reported killed (minimum solid, maximum hatched)",
+        source="Source: project compilation, grades A and B.",
+        labels=labels,
+    )
+    top = table.index[0]
+    name = labels.get(top, top) if labels else top
+    display(
+        charts.show(
+            fig,
+            alt=f"Civilians reported killed by {column.replace('_', ' ')}: the largest is "
+            f"{name} with {charts.fmt_range(int(table['min'].iloc[0]), int(table['max'].iloc[0]))}.",
+        )
+    )
