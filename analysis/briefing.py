@@ -56,8 +56,10 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
         "peak": {"month": peak.strftime("%B %Y"), "min": peak_min, "max": peak_max},
         "first": chosen["date_start"].min().strftime("%d %B %Y"),
         "latest": incidents["date_start"].max().strftime("%d %B %Y"),
-        "grade_counts": incidents["evidence_grade"].value_counts().reindex(
-            list(EVIDENCE_GRADES), fill_value=0).to_dict(),
+        "grade_counts": incidents["evidence_grade"]
+        .value_counts()
+        .reindex(list(EVIDENCE_GRADES), fill_value=0)
+        .to_dict(),
     }
 
 
@@ -90,8 +92,13 @@ def _key(processed_dir: Path) -> str:
     return hashlib.sha256((processed_dir / "manifest.json").read_bytes()).hexdigest()
 
 
-def render_index(env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict,
-                 pages: list[tuple[str, str]]) -> str:
+def render_index(
+    env: jinja2.Environment,
+    processed_dir: Path,
+    nav: list[dict],
+    footer: dict,
+    pages: list[tuple[str, str]],
+) -> str:
     processed = data.load(processed_dir)
     inc = processed.incidents
     facts = headline(inc)
@@ -116,8 +123,9 @@ def render_index(env: jinja2.Environment, processed_dir: Path, nav: list[dict], 
     )
 
 
-def render_appendix(env: jinja2.Environment, processed_dir: Path, nav: list[dict],
-                    footer: dict) -> str:
+def render_appendix(
+    env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict
+) -> str:
     processed = data.load(processed_dir)
     inc = processed.incidents.sort_values(["date_start", "incident_id"])
     src = processed.sources.set_index("source_id")
@@ -126,25 +134,41 @@ def render_appendix(env: jinja2.Environment, processed_dir: Path, nav: list[dict
         links = []
         for sid in row["source_ids"].split(";"):
             meta = src.loc[sid]
-            links.append({"text": meta["publisher"], "href": safe_url(meta["url"]),
-                          "title": meta["title"]})
+            links.append(
+                {"text": meta["publisher"], "href": safe_url(meta["url"]), "title": meta["title"]}
+            )
         lo, hi = row["civilians_killed_min"], row["civilians_killed_max"]
         killed = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
         rows.append({**row, "links": links, "killed": killed})
     return env.get_template("appendix.html.j2").render(
-        title="Incident appendix", key=_key(processed_dir), nav=nav, current="appendix.html",
-        footer=footer, rows=rows, fmt=charts.fmt_range, perpetrators=PERPETRATORS,
+        title="Incident appendix",
+        key=_key(processed_dir),
+        nav=nav,
+        current="appendix.html",
+        footer=footer,
+        rows=rows,
+        fmt=charts.fmt_range,
+        perpetrators=PERPETRATORS,
         operations=OPERATION_TYPES,
     )
 
 
-def render_methodology(env: jinja2.Environment, processed_dir: Path, nav: list[dict],
-                       footer: dict, root: Path = paths.ROOT) -> str:
+def render_methodology(
+    env: jinja2.Environment,
+    processed_dir: Path,
+    nav: list[dict],
+    footer: dict,
+    root: Path = paths.ROOT,
+) -> str:
     import mistune
 
     text = (root / "METHODOLOGY.md").read_text(encoding="utf-8")
     body = mistune.create_markdown(escape=True, plugins=["table"])(text)
     return env.get_template("page.html.j2").render(
-        title="Methodology", body=body, key=_key(processed_dir), nav=nav,
-        current="methodology.html", footer=footer,
+        title="Methodology",
+        body=body,
+        key=_key(processed_dir),
+        nav=nav,
+        current="methodology.html",
+        footer=footer,
     )

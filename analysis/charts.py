@@ -17,10 +17,10 @@ from collections.abc import Sequence
 import matplotlib
 
 matplotlib.use("agg")
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
 
 # Okabe-Ito, reordered so neighbouring series differ in lightness too.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -30,7 +30,13 @@ WIDTH = 9.0
 
 
 def _finish(fig: Figure, source: str) -> Figure:
-    fig.text(0.0, -0.02, source, ha="left", va="top", fontsize=8, color="#444444", wrap=True)
+    """Add the source line below everything else drawn (axes, tick labels, legends)."""
+    renderer = fig.canvas.get_renderer()
+    to_figure = fig.transFigure.inverted()
+    bottom = min(to_figure.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes)
+    fig.text(
+        0.0, bottom - 0.015, source, ha="left", va="top", fontsize=8, color="#444444", wrap=True
+    )
     return fig
 
 
@@ -114,13 +120,34 @@ def cumulative_band_chart(
     fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
     x = cumulative.index
     ax.fill_between(
-        x, cumulative["min"], cumulative["max"], step="post", color=RANGE_COLOUR, alpha=0.25,
-        hatch="///", edgecolor=RANGE_COLOUR, linewidth=0, label="Range (minimum to maximum)",
+        x,
+        cumulative["min"],
+        cumulative["max"],
+        step="post",
+        color=RANGE_COLOUR,
+        alpha=0.25,
+        hatch="///",
+        edgecolor=RANGE_COLOUR,
+        linewidth=0,
+        label="Range (minimum to maximum)",
     )
-    ax.step(x, cumulative["min"], where="post", color=RANGE_COLOUR, linewidth=1.6,
-            label="Running minimum")
-    ax.step(x, cumulative["max"], where="post", color=RANGE_COLOUR, linewidth=1.0,
-            linestyle="--", label="Running maximum")
+    ax.step(
+        x,
+        cumulative["min"],
+        where="post",
+        color=RANGE_COLOUR,
+        linewidth=1.6,
+        label="Running minimum",
+    )
+    ax.step(
+        x,
+        cumulative["max"],
+        where="post",
+        color=RANGE_COLOUR,
+        linewidth=1.0,
+        linestyle="--",
+        label="Running maximum",
+    )
     ax.set_ylim(0, max(1, cumulative["max"].max()) * 1.15)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -176,11 +203,18 @@ def range_bars_chart(
     fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(table) + 1.4))
     ax.barh(names, table["min"], color=RANGE_COLOUR, label="Minimum reported")
     ax.barh(
-        names, table["max"] - table["min"], left=table["min"], color="white",
-        edgecolor=RANGE_COLOUR, hatch="////", linewidth=0.6, label="Up to the maximum reported",
+        names,
+        table["max"] - table["min"],
+        left=table["min"],
+        color="white",
+        edgecolor=RANGE_COLOUR,
+        hatch="////",
+        linewidth=0.6,
+        label="Up to the maximum reported",
     )
-    for y, (lo, hi, n) in enumerate(zip(table["min"], table["max"], table["incidents"],
-                                        strict=True)):
+    for y, (lo, hi, n) in enumerate(
+        zip(table["min"], table["max"], table["incidents"], strict=True)
+    ):
         text = f" {lo}" if lo == hi else f" {lo}–{hi}"
         ax.text(hi, y, f"{text}  ({n} incidents)", va="center", fontsize=8)
     ax.set_xlim(0, max(1, table["max"].max()) * 1.3)
@@ -188,7 +222,7 @@ def range_bars_chart(
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(xlabel)
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.12), ncol=2)
+    ax.legend(loc="lower right", ncol=1)
     return _finish(fig, source)
 
 
@@ -205,13 +239,24 @@ def map_chart(
         ax.fill(ring["lon"], ring["lat"], facecolor="#f2f2f2", edgecolor="#555555", linewidth=0.8)
     scale = 900 / max(1, places[size_column].max())
     ax.scatter(
-        places["lon"], places["lat"], s=places[size_column].clip(lower=1) * scale,
-        color=RANGE_COLOUR, alpha=0.45, edgecolor="#003f63", linewidth=0.8, zorder=3,
+        places["lon"],
+        places["lat"],
+        s=places[size_column].clip(lower=1) * scale,
+        color=RANGE_COLOUR,
+        alpha=0.45,
+        edgecolor="#003f63",
+        linewidth=0.8,
+        zorder=3,
     )
     for row in places.itertuples(index=False):
         ax.annotate(
-            f"{row.name}\n{row.label}", (row.lon, row.lat), fontsize=7.5, ha="center",
-            va="center", xytext=(0, -16), textcoords="offset points",
+            f"{row.name}\n{row.label}",
+            (row.lon, row.lat),
+            fontsize=7.5,
+            ha="center",
+            va="center",
+            xytext=(0, -16),
+            textcoords="offset points",
         )
     ax.set_aspect("equal")
     ax.set_axis_off()

@@ -59,9 +59,7 @@ def claim_ranges(claims: pd.DataFrame) -> pd.DataFrame:
     that incident, group and outcome.
     """
     key = ["incident_id", "victim_group", "outcome"]
-    has_independent = (~claims["is_party_claim"]).groupby(
-        [claims[k] for k in key]
-    ).transform("any")
+    has_independent = (~claims["is_party_claim"]).groupby([claims[k] for k in key]).transform("any")
     counted = claims[~claims["is_party_claim"] | ~has_independent]
     return (
         counted.groupby(key, as_index=False, observed=True)
@@ -109,8 +107,11 @@ def resolve_regions(incidents: pd.DataFrame, regions: pd.DataFrame) -> pd.Series
     Returns NA where nothing matches; the cross-table check reports those.
     """
     resolved = pd.Series(pd.NA, index=incidents.index, dtype="string")
-    for level, column in (("region", "region_reported"), ("cercle", "cercle"),
-                          ("locality", "locality")):
+    for level, column in (
+        ("region", "region_reported"),
+        ("cercle", "cercle"),
+        ("locality", "locality"),
+    ):
         table = regions[regions["level"] == level]
         mapping = dict(zip(table["name"], table["region"], strict=True))
         found = incidents[column].map(mapping)

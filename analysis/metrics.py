@@ -82,9 +82,7 @@ def monthly_counts(
     return table.astype("int64")
 
 
-def range_by(
-    incidents: pd.DataFrame, by: str, stem: str = "civilians_killed"
-) -> pd.DataFrame:
+def range_by(incidents: pd.DataFrame, by: str, stem: str = "civilians_killed") -> pd.DataFrame:
     """Incidents and the range of a measure per category, largest maximum first."""
     grouped = incidents.groupby(by, observed=True)
     out = pd.DataFrame(

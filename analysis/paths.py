@@ -12,7 +12,8 @@ from pathlib import Path
 
 ROOT = Path(os.environ.get("MALI_ROOT", Path(__file__).resolve().parents[1]))
 RAW = ROOT / "data" / "raw"
-PROCESSED = ROOT / "data" / "processed"
+# MALI_PROCESSED lets the renderer point notebooks at another processed folder (tests do).
+PROCESSED = Path(os.environ.get("MALI_PROCESSED", ROOT / "data" / "processed"))
 REPORTS = ROOT / "reports"
 NOTEBOOKS = ROOT / "notebooks"
 MATPLOTLIBRC = ROOT / "matplotlibrc"

@@ -69,8 +69,9 @@ def _hash_tree(digest: hashlib._Hash, files: list[Path], root: Path) -> None:
 def shared_key(root: Path, processed: Path) -> str:
     """Hash of everything every page depends on besides its own notebook."""
     digest = hashlib.sha256()
-    package = [p for p in (root / "analysis").rglob("*") if p.is_file() and "__pycache__" not in
-               p.parts]
+    package = [
+        p for p in (root / "analysis").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ]
     _hash_tree(digest, package, root)
     for extra in (root / "matplotlibrc", root / "uv.lock"):
         if extra.exists():
@@ -92,8 +93,9 @@ def existing_key(path: Path) -> str | None:
     return match.group(1) if match else None
 
 
-def kernel_environment(root: Path) -> None:
-    """Environment inherited by every kernel: fixed hashing, chart style, import path."""
+def kernel_environment(root: Path, processed: Path) -> None:
+    """Environment inherited by every kernel: fixed hashing, chart style, import path, data."""
+    os.environ["MALI_PROCESSED"] = str(processed)
     os.environ["PYTHONHASHSEED"] = "0"
     os.environ["MATPLOTLIBRC"] = str(root / "matplotlibrc")
     os.environ["MPLBACKEND"] = "agg"
@@ -117,8 +119,11 @@ def load_notebook(page: Page) -> nbformat.NotebookNode:
     # Random cell ids would reach the HTML and break byte-identical rebuilds.
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language":
-                                 "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     return nb
 
 
@@ -178,8 +183,9 @@ def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
-def export_page(nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict],
-                footer: dict) -> str:
+def export_page(
+    nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict], footer: dict
+) -> str:
     exporter = HTMLExporter(
         template_name="basic",
         exclude_input=True,
@@ -187,29 +193,46 @@ def export_page(nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict]
         exclude_output_prompt=True,
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.name}})
-    return environment().get_template("page.html.j2").render(
-        title=page_title(nb, page.name), body=body, key=key, nav=nav, current=page.html_name,
-        footer=footer,
+    return (
+        environment()
+        .get_template("page.html.j2")
+        .render(
+            title=page_title(nb, page.name),
+            body=body,
+            key=key,
+            nav=nav,
+            current=page.html_name,
+            footer=footer,
+        )
     )
 
 
 def footer_context(processed: Path) -> dict:
     record = manifest.load(processed / "manifest.json")
-    return {"inputs": record["inputs"], "versions": record["versions"],
-            "exports": record.get("exports", {})}
+    return {
+        "inputs": record["inputs"],
+        "versions": record["versions"],
+        "exports": record.get("exports", {}),
+    }
 
 
-def render(root: Path, processed: Path, reports: Path, only: set[str] | None = None,
-           workers: int | None = None) -> int:
+def render(
+    root: Path,
+    processed: Path,
+    reports: Path,
+    only: set[str] | None = None,
+    workers: int | None = None,
+) -> int:
     """Build stale pages and the index. Returns the number of failed notebooks."""
     from analysis import briefing
 
-    kernel_environment(root)
+    kernel_environment(root, processed)
     pages = discover(root / "notebooks")
     shared = shared_key(root, processed)
     keys = {p.name: page_key(p, shared) for p in pages}
     stale = [
-        p for p in pages
+        p
+        for p in pages
         if (only is None or p.name in only) and existing_key(reports / p.html_name) != keys[p.name]
     ]
     titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
@@ -221,7 +244,9 @@ def render(root: Path, processed: Path, reports: Path, only: set[str] | None = N
     ]
     footer = footer_context(processed)
     failures: list[str] = []
-    workers = workers or min(len(stale), max(2, os.cpu_count() or 2)) or 1
+    # Kernels spend part of their time starting up and waiting on I/O, so running every stale
+    # notebook at once (up to twice the cores) beats running them one core at a time.
+    workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(execute, p): p for p in stale}
         for future in concurrent.futures.as_completed(futures):
@@ -236,8 +261,11 @@ def render(root: Path, processed: Path, reports: Path, only: set[str] | None = N
             print(f"reports/{page.html_name}: built", flush=True)
     if failures:
         print("\n" + "\n\n".join(sorted(failures)), file=sys.stderr)
-        print(f"\n{len(failures)} notebook(s) failed; their previous pages and the index were "
-              "left as they were.", file=sys.stderr)
+        print(
+            f"\n{len(failures)} notebook(s) failed; their previous pages and the index were "
+            "left as they were.",
+            file=sys.stderr,
+        )
         return len(failures)
     env = environment()
     extra = {

@@ -198,6 +198,27 @@ class RegionsRaw(_Base):
         unique = ["name", "level"]
 
 
+class ChangelogRaw(_Base):
+    """data/raw/changelog.csv: every correction to the curated record, as data.
+
+    Corrections are never silent edits: each change to an incident or claim after it was first
+    published gets a row saying what changed, why, and on which source.
+    """
+
+    date: Series[pa.DateTime] = _date_field()
+    incident_id: Series[str] = pa.Field(str_matches=SLUG)
+    action: Series[str] = pa.Field(isin=["added", "edited", "removed", "merged", "claim_removed"])
+    field: Series[str] = pa.Field(nullable=True)
+    old_value: Series[str] = pa.Field(nullable=True)
+    new_value: Series[str] = pa.Field(nullable=True)
+    reason: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 600})
+    source_id: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
+
+    @pa.check("date", name="not_in_future", error="date is in the future")
+    def _not_future(cls, series: pd.Series) -> pd.Series:
+        return not_in_future(series)
+
+
 # --------------------------------------------------------------------------------------------
 # Canonical (processed) tables
 # --------------------------------------------------------------------------------------------

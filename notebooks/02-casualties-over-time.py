@@ -49,9 +49,10 @@ charts.show(
 # %%
 cumulative = metrics.cumulative_range(monthly)
 end = cumulative.iloc[-1]
+end_range = charts.fmt_range(int(end["min"]), int(end["max"]))
 fig = charts.cumulative_band_chart(
     cumulative,
-    title=f"Reported civilian deaths add up to {charts.fmt_range(int(end['min']), int(end['max']))}",
+    title=f"Reported civilian deaths add up to {end_range}",
     ylabel="Civilians reported killed, cumulative",
     source="Source: project compilation (grades A and B). Band: running sums of minimums and "
     "maximums.",

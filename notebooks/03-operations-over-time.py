@@ -65,17 +65,19 @@ for column, labels in (("operation_type", OPERATION_TYPES), ("perpetrator_group"
     table = metrics.range_by(graded, column)
     fig = charts.range_bars_chart(
         table,
-        title=f"Civilians reported killed by {column.replace('_', ' ').replace('group', '')}".strip(),
+        title="Civilians reported killed by "
+        + ("type of operation" if column == "operation_type" else "alleged perpetrator"),
         xlabel="Civilians reported killed (minimum solid, maximum hatched)",
         source="Source: project compilation, grades A and B.",
         labels=labels,
     )
     top = table.index[0]
     name = labels.get(top, top) if labels else top
+    top_range = charts.fmt_range(int(table["min"].iloc[0]), int(table["max"].iloc[0]))
     display(
         charts.show(
             fig,
             alt=f"Civilians reported killed by {column.replace('_', ' ')}: the largest is "
-            f"{name} with {charts.fmt_range(int(table['min'].iloc[0]), int(table['max'].iloc[0]))}.",
+            f"{name} with {top_range}.",
         )
     )

@@ -27,6 +27,7 @@ TABLES: dict[str, tuple[str, type[pa.DataFrameModel], bool]] = {
     "regions": ("regions.csv", schemas.RegionsRaw, True),
     "context_events": ("context_events.csv", schemas.ContextEventsRaw, False),
     "published_totals": ("published_totals.csv", schemas.PublishedTotalsRaw, False),
+    "changelog": ("changelog.csv", schemas.ChangelogRaw, False),
 }
 
 
@@ -43,6 +44,7 @@ class Curated:
     regions: pd.DataFrame
     context_events: pd.DataFrame
     published_totals: pd.DataFrame
+    changelog: pd.DataFrame
     warnings: list[str]
 
 
@@ -97,11 +99,11 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     problems: list[Problem] = []
     problems += _dangling(cas, "incident_id", inc["incident_id"], names["casualties"], "incidents")
     problems += _dangling(cas, "source_id", src["source_id"], names["sources"], "sources")
-    for table in ("context_events", "published_totals"):
+    live = frames["changelog"][~frames["changelog"]["action"].isin(["removed", "merged"])]
+    problems += _dangling(live, "incident_id", inc["incident_id"], names["changelog"], "incidents")
+    for table in ("context_events", "published_totals", "changelog"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
-    problems += _dangling(
-        inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents"
-    )
+    problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
     unplaced = resolve_regions(inc, frames["regions"]).isna()
     for line, row in inc[unplaced].iterrows():
         problems.append(
@@ -109,8 +111,10 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
                 names["incidents"],
                 int(line),
                 "region_reported/cercle/locality",
-                " / ".join("" if pd.isna(row[c]) else str(row[c])
-                           for c in ("region_reported", "cercle", "locality")),
+                " / ".join(
+                    "" if pd.isna(row[c]) else str(row[c])
+                    for c in ("region_reported", "cercle", "locality")
+                ),
                 "no normalised region: add the region, cercle or locality name to "
                 "data/raw/regions.csv",
             )

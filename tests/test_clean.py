@@ -1,0 +1,85 @@
+"""The cleaning pipeline end to end on the fixture: outputs, manifest, failure path."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from analysis import clean, data
+from analysis.manifest import sha256_file
+from tests.conftest import edit_csv
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
+    out = tmp_path / "processed"
+    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+    record = json.loads((out / "manifest.json").read_text())
+    assert set(record["outputs"]) == {
+        "incidents.parquet",
+        "claims.parquet",
+        "sources.parquet",
+        "context_events.parquet",
+        "published_totals.parquet",
+        "validation_report.md",
+    }
+    for name, meta in record["outputs"].items():
+        assert sha256_file(out / name) == meta["sha256"]
+    for name, meta in record["inputs"].items():
+        assert len(meta["sha256"]) == 64, name
+    assert record["rows"]["incidents"] == 4
+    assert "pandera" in record["versions"]
+    loaded = data.load(out)
+    assert loaded.incidents["civilians_killed_max"].sum() == 531
+    assert pd.api.types.is_datetime64_any_dtype(loaded.incidents["date_start"])
+
+
+def test_rebuild_is_byte_identical(raw_dir, tmp_path):
+    one, two = tmp_path / "one", tmp_path / "two"
+    clean.main(["--raw", str(raw_dir), "--out", str(one)])
+    clean.main(["--raw", str(raw_dir), "--out", str(two)])
+    assert snapshot(one) == snapshot(two)
+
+
+def test_failed_validation_writes_nothing_and_keeps_previous_build(raw_dir, tmp_path, capsys):
+    out = tmp_path / "processed"
+    clean.main(["--raw", str(raw_dir), "--out", str(out)])
+    before = snapshot(out)
+    edit_csv(raw_dir / "casualties.csv", "12,15,12 to 15", "15,12,12 to 15")
+    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 1
+    assert snapshot(out) == before
+    err = capsys.readouterr().err
+    assert "nothing was written" in err
+    assert "casualties.csv" in err and "line 6" in err and "count_min is greater" in err
+    assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
+
+
+def test_raw_inputs_are_not_modified(raw_dir, tmp_path):
+    before = snapshot(raw_dir)
+    clean.main(["--raw", str(raw_dir), "--out", str(tmp_path / "processed")])
+    assert snapshot(raw_dir) == before
+
+
+def test_tampered_output_is_refused(raw_dir, tmp_path):
+    out = tmp_path / "processed"
+    clean.main(["--raw", str(raw_dir), "--out", str(out)])
+    (out / "claims.parquet").write_bytes(b"not parquet")
+    try:
+        data.load(out)
+    except data.ProcessedDataError as exc:
+        assert "does not match manifest" in str(exc)
+    else:
+        raise AssertionError("a tampered table was loaded")
+
+
+def test_missing_manifest_is_a_clear_error(tmp_path):
+    try:
+        data.load(tmp_path)
+    except data.ProcessedDataError as exc:
+        assert "make data" in str(exc)
+    else:
+        raise AssertionError("loaded without a manifest")

@@ -1,0 +1,89 @@
+"""From claims to incident ranges and evidence grades, on the hand-checked fixture."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.clean import build_tables
+from analysis.derive import build_claims, claim_ranges
+from analysis.sources.curated import read_curated
+
+
+def incidents(raw_dir) -> pd.DataFrame:
+    return build_tables(read_curated(raw_dir))["incidents"].set_index("incident_id")
+
+
+def test_range_is_lowest_min_to_highest_max_of_independent_sources(raw_dir):
+    alpha = incidents(raw_dir).loc["alpha-2022-03"]
+    # rights group ~300, UN at least 500, the army's "no civilian" is a party claim
+    assert (alpha["civilians_killed_min"], alpha["civilians_killed_max"]) == (300, 500)
+    assert (alpha["children_killed_min"], alpha["children_killed_max"]) == (7, 7)
+
+
+def test_party_claim_used_only_when_nobody_else_gave_a_figure(raw_dir):
+    table = incidents(raw_dir)
+    assert table.loc["charlie-2024-02", "civilians_killed_min"] == 14  # army's 0 ignored
+    delta = table.loc["delta-2024-05"]
+    assert (delta["civilians_killed_min"], delta["civilians_killed_max"]) == (2, 2)
+    assert bool(delta["party_claims_only"]) is True
+    assert delta["evidence_grade"] == "C"
+
+
+def test_evidence_grades_and_single_source(raw_dir):
+    table = incidents(raw_dir)
+    assert table["evidence_grade"].to_dict() == {
+        "bravo-2022-03": "B",
+        "alpha-2022-03": "A",
+        "charlie-2024-02": "B",
+        "delta-2024-05": "C",
+    }
+    assert bool(table.loc["bravo-2022-03", "single_source"]) is True
+    assert bool(table.loc["charlie-2024-02", "single_source"]) is False
+    assert table.loc["alpha-2022-03", "n_sources"] == 3
+
+
+def test_two_national_outlets_make_grade_b(raw_dir):
+    curated = read_curated(raw_dir)
+    extra = pd.DataFrame(
+        {
+            "source_id": ["paper-a", "paper-b"],
+            "publisher": ["Paper A", "Paper B"],
+            "kind": ["national_media", "national_media"],
+        }
+    )
+    claims = pd.DataFrame(
+        {
+            "incident_id": ["x-2022-01", "x-2022-01"],
+            "source_id": ["paper-a", "paper-b"],
+            "victim_group": ["civilians"] * 2,
+            "outcome": ["killed"] * 2,
+            "count_min": pd.array([1, 2], dtype="Int64"),
+            "count_max": pd.array([1, 3], dtype="Int64"),
+            "source_wording": ["one", "two or three"],
+        }
+    )
+    from analysis.derive import evidence
+
+    graded = evidence(build_claims(claims, pd.concat([curated.sources, extra])))
+    assert graded.set_index("incident_id").loc["x-2022-01", "evidence_grade"] == "B"
+    one_paper = evidence(build_claims(claims.iloc[:1], pd.concat([curated.sources, extra])))
+    assert one_paper.set_index("incident_id").loc["x-2022-01", "evidence_grade"] == "C"
+
+
+def test_ranges_never_cross(raw_dir):
+    claims = build_claims(read_curated(raw_dir).casualties, read_curated(raw_dir).sources)
+    ranges = claim_ranges(claims)
+    assert (ranges["count_min"] <= ranges["count_max"]).all()
+
+
+def test_region_resolution_prefers_most_specific(raw_dir):
+    table = incidents(raw_dir)
+    assert table.loc["charlie-2024-02", "region"] == "Mopti"  # Bandiagara (2023) -> Mopti
+    assert table.loc["delta-2024-05", "region"] == "Ségou"  # "centre" settled by cercle Niono
+    assert table.loc["alpha-2022-03", "month"] == pd.Timestamp("2022-03-01")
+
+
+def test_incidents_without_a_killed_figure_stay_missing_not_zero(raw_dir):
+    table = incidents(raw_dir)
+    assert pd.isna(table.loc["bravo-2022-03", "children_killed_min"])
+    assert table.loc["bravo-2022-03", "civilians_injured_max"] == 3

@@ -1,0 +1,116 @@
+"""`make report` end to end in a temporary copy of the repository.
+
+The copy shares this checkout's environment (.venv, .tools) through symlinks, so the test
+exercises the Makefile, the pipeline and the renderer, not the package download.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def tracked_files() -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if (ROOT / line).is_file()]
+
+
+def make(copy: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
+    env["SOURCE_DATE_EPOCH"] = "1700000000"
+    result = subprocess.run(
+        ["make", "-C", str(copy), *targets], env=env, capture_output=True, text=True, timeout=900
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"make {targets} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory) -> Path:
+    target = tmp_path_factory.mktemp("repo") / "repo"
+    for name in tracked_files():
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest)
+    for env_dir in (".venv", ".tools"):
+        os.symlink(ROOT / env_dir, target / env_dir)
+    return target
+
+
+def test_cold_build_produces_every_page(copy):
+    make(copy, "report")
+    reports = copy / "reports"
+    notebooks = sorted((copy / "notebooks").glob("[0-9][0-9]-*.py"))
+    assert notebooks
+    for nb in notebooks:
+        assert (reports / f"{nb.stem}.html").stat().st_size > 1000
+    assert (reports / "index.html").exists()
+    assert (copy / "data" / "processed" / "manifest.json").exists()
+
+
+def test_noop_build_does_nothing(copy):
+    result = make(copy, "report")
+    assert "Nothing to be done" in result.stdout
+    assert make(copy, "-q", "report", check=False).returncode == 0
+
+
+def test_changing_one_notebook_rebuilds_only_its_page_and_the_index(copy):
+    notebook = copy / "notebooks" / "02-casualties-over-time.py"
+    notebook.write_text(notebook.read_text() + "\n# %% [markdown]\n# An added note.\n")
+    result = make(copy, "report")
+    built = [line for line in result.stdout.splitlines() if line.endswith(": built")]
+    assert "reports/02-casualties-over-time.html: built" in built
+    assert "reports/index.html: built" in built
+    assert not any(
+        line.startswith("reports/01-") or line.startswith("reports/03-") for line in built
+    )
+
+
+def test_clean_rebuild_is_byte_identical(copy):
+    first = digest(copy / "reports") | digest(copy / "data" / "processed")
+    make(copy, "clean")
+    make(copy, "report")
+    second = digest(copy / "reports") | digest(copy / "data" / "processed")
+    assert first == second
+
+
+def test_broken_input_stops_make_and_keeps_previous_outputs(copy):
+    before = digest(copy / "reports") | digest(copy / "data" / "processed")
+    casualties = copy / "data" / "raw" / "casualties.csv"
+    original = casualties.read_bytes()
+    lines = original.decode().splitlines(keepends=True)
+    lines[1] = lines[1].replace(",civilians,", ",aliens,", 1)
+    casualties.write_text("".join(lines))
+    try:
+        result = make(copy, "report", check=False)
+    finally:
+        casualties.write_bytes(original)
+    assert result.returncode != 0
+    assert "data/raw/casualties.csv" in result.stderr
+    assert "line 2" in result.stderr and "'aliens'" in result.stderr
+    after = digest(copy / "reports") | digest(copy / "data" / "processed")
+    assert after == before

@@ -1,0 +1,129 @@
+"""Notebooks execute and become self-contained, reproducible HTML; failures keep old pages."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis import clean, render
+from tests.conftest import FIXTURES, ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def project_copy(tmp: Path) -> Path:
+    """A minimal project root: notebooks copied (editable), the package linked."""
+    root = tmp / "project"
+    root.mkdir()
+    shutil.copytree(
+        ROOT / "notebooks",
+        root / "notebooks",
+        ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
+    )
+    os.symlink(ROOT / "analysis", root / "analysis")
+    for name in ("matplotlibrc", "METHODOLOGY.md", "uv.lock"):
+        shutil.copy2(ROOT / name, root / name)
+    geo = root / "data" / "raw" / "geo"
+    shutil.copytree(ROOT / "data" / "raw" / "geo", geo)
+    return root
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("render")
+    root = project_copy(tmp)
+    processed = tmp / "processed"
+    raw = tmp / "raw"
+    shutil.copytree(FIXTURES / "curated", raw)
+    assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
+    reports = tmp / "reports"
+    env_before = dict(os.environ)
+    os.environ["MALI_ROOT"] = str(root)
+    try:
+        assert render.render(root, processed, reports) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    return root, processed, reports
+
+
+def pages(reports: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(reports.glob("*.html"))}
+
+
+def test_every_notebook_becomes_a_page_plus_index(built):
+    root, _, reports = built
+    names = set(pages(reports))
+    expected = {f"{p.stem}.html" for p in (root / "notebooks").glob("[0-9][0-9]-*.py")}
+    assert expected <= names
+    assert {"index.html", "appendix.html", "methodology.html"} <= names
+
+
+def test_pages_are_self_contained(built):
+    """Nothing is loaded from elsewhere: no scripts, stylesheets or frames; images inline.
+
+    Links (<a href>) to sources are allowed: following one is the reader's choice.
+    """
+    for name, html in pages(built[2]).items():
+        assert "<script" not in html, name
+        assert not re.search(r"<(link|iframe|object|embed|video|audio|source)\b", html), name
+        for src in re.findall(r'<img [^>]*src="([^"]*)"', html):
+            assert src.startswith("data:image/"), (name, src[:60])
+        assert not re.search(r"url\((?!data:)", html), name
+        assert "@import" not in html, name
+        assert "default-src 'none'" in html, name
+
+
+def test_at_least_four_charts_each_with_alt_text(built):
+    imgs = []
+    for html in pages(built[2]).values():
+        imgs += re.findall(r"<img [^>]*>", html)
+    assert len(imgs) >= 4
+    for tag in imgs:
+        alt = re.search(r'alt="([^"]*)"', tag)
+        assert alt and len(alt.group(1)) > 20, tag[:80]
+        assert 'src="data:image/png;base64,' in tag
+
+
+def test_index_states_ranges_and_grades(built):
+    index = pages(built[2])["index.html"]
+    assert "326–529" in index  # grades A and B: 300+12+14 to 500+15+14
+    assert "328–531" in index  # all grades
+    assert "grades A and B" in index
+    assert "March 2022" in index
+
+
+def test_code_is_hidden(built):
+    html = pages(built[2])["02-casualties-over-time.html"]
+    assert "import" not in re.sub(r"<[^>]+>", "", html).split("Question")[0]
+    assert "metrics.monthly_range" not in html
+
+
+def test_unchanged_inputs_rebuild_nothing(built, capsys):
+    root, processed, reports = built
+    before = {p: p.stat().st_mtime_ns for p in reports.glob("[0-9]*.html")}
+    assert render.render(root, processed, reports) == 0
+    after = {p: p.stat().st_mtime_ns for p in reports.glob("[0-9]*.html")}
+    assert before == after
+    assert "01-data-quality.html: built" not in capsys.readouterr().out
+
+
+def test_failing_notebook_keeps_previous_page_and_index(built, capsys):
+    root, processed, reports = built
+    notebook = root / "notebooks" / "02-casualties-over-time.py"
+    original = notebook.read_text()
+    before = pages(reports)
+    notebook.write_text(original + "\n# %%\nraise ValueError('deliberate failure for the test')\n")
+    try:
+        assert render.render(root, processed, reports) == 1
+    finally:
+        notebook.write_text(original)
+    assert pages(reports) == before
+    err = capsys.readouterr().err
+    assert "02-casualties-over-time.py" in err
+    assert "ValueError: deliberate failure for the test" in err
+    assert re.search(r"in cell \d+", err)
