@@ -34,14 +34,14 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 PACKAGE := $(shell find analysis -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
-RAW := $(wildcard data/raw/*.csv)
+RAW := $(wildcard data/raw/*.csv data/raw/geo/*.csv)
 EXPORTS := $(wildcard data/raw/acled/*.csv data/raw/ucdp/*.csv data/raw/acled/*.json data/raw/ucdp/*.json)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
 PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
 PROCESSED := data/processed/manifest.json
 INDEX := reports/index.html
 
-.PHONY: help env data report lab test lint format check bench clean distclean
+.PHONY: help env data report lab test lint format check bench clean distclean fetch-acled fetch-ucdp
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -93,6 +93,12 @@ check: lint test ## Lint and test
 bench: $(ENV_STAMP) ## Measure set-up, cold and no-op builds against nbconvert, and scale
 	$(PY) bench/bench_build.py
 	@if [ -f bench/bench_scale.py ]; then $(PY) bench/bench_scale.py; fi
+
+fetch-acled: $(ENV_STAMP) ## Download a Mali ACLED export (needs ACLED_USERNAME, ACLED_PASSWORD)
+	$(PY) -m analysis.fetch acled --out data/raw/acled/
+
+fetch-ucdp: $(ENV_STAMP) ## Download Mali UCDP GED events (needs UCDP_TOKEN; UCDP_VERSION=25.1)
+	$(PY) -m analysis.fetch ucdp --out data/raw/ucdp/ --version $${UCDP_VERSION:-25.1}
 
 clean: ## Remove build outputs (data/processed, reports)
 	rm -rf data/processed reports

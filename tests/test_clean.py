@@ -83,3 +83,39 @@ def test_missing_manifest_is_a_clear_error(tmp_path):
         assert "make data" in str(exc)
     else:
         raise AssertionError("loaded without a manifest")
+
+
+def test_exports_add_events_links_and_provenance(raw_dir, tmp_path):
+    from tests.conftest import FIXTURES, ROOT
+
+    (raw_dir / "acled").mkdir()
+    (raw_dir / "ucdp").mkdir()
+    import shutil
+
+    shutil.copy(FIXTURES / "acled" / "acled-2025-06-01.csv", raw_dir / "acled")
+    shutil.copy(FIXTURES / "ucdp" / "ged-25.1-mali.csv", raw_dir / "ucdp")
+    shutil.copy(ROOT / "data" / "raw" / "actor_map.csv", raw_dir)
+    out = tmp_path / "processed"
+    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+    record = json.loads((out / "manifest.json").read_text())
+    assert set(record["exports"]) == {"acled/acled-2025-06-01.csv", "ucdp/ged-25.1-mali.csv"}
+    acled = record["exports"]["acled/acled-2025-06-01.csv"]
+    assert acled["access_date"] == "2025-06-01"
+    assert "ACLED" in acled["attribution"]
+    assert any(name.endswith("actor_map.csv") for name in record["inputs"])
+    loaded = data.load(out)
+    events = loaded.extra["events"]
+    assert set(events["dataset"]) == {"acled", "ucdp"}
+    assert events["region"].notna().all()
+    assert (events["civilians_killed_min"] <= events["civilians_killed_max"]).all()
+    assert {"links", "rejected"} <= set(loaded.extra)
+    report = (out / "validation_report.md").read_text()
+    assert "Third-party exports" in report
+
+
+def test_without_exports_no_export_tables(raw_dir, tmp_path):
+    out = tmp_path / "processed"
+    clean.main(["--raw", str(raw_dir), "--out", str(out)])
+    loaded = data.load(out)
+    assert loaded.extra == {}
+    assert loaded.manifest["exports"] == {}

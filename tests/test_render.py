@@ -127,3 +127,32 @@ def test_failing_notebook_keeps_previous_page_and_index(built, capsys):
     assert "02-casualties-over-time.py" in err
     assert "ValueError: deliberate failure for the test" in err
     assert re.search(r"in cell \d+", err)
+
+
+def test_cross_source_page_with_exports(tmp_path):
+    root = project_copy(tmp_path)
+    raw = tmp_path / "raw"
+    shutil.copytree(FIXTURES / "curated", raw)
+    for dataset, name in (("acled", "acled-2025-06-01.csv"), ("ucdp", "ged-25.1-mali.csv")):
+        (raw / dataset).mkdir()
+        shutil.copy(FIXTURES / dataset / name, raw / dataset)
+    shutil.copy(ROOT / "data" / "raw" / "actor_map.csv", raw)
+    processed, reports = tmp_path / "processed", tmp_path / "reports"
+    assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
+    env_before = dict(os.environ)
+    try:
+        assert render.render(root, processed, reports, only={"05-cross-source"}) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
+    page = (reports / "05-cross-source.html").read_text(encoding="utf-8")
+    assert 'alt="Monthly civilian deaths by source as ranges: Curated record' in page
+    assert "ACLED 16–30" in page and "UCDP 27–45" in page
+    assert "No ACLED or UCDP export was present" not in page
+    assert "Armed Conflict Location" in page  # attribution under the chart and in the footer
+
+
+def test_cross_source_page_without_exports_says_how_to_add_one(built):
+    page = pages(built[2])["05-cross-source.html"]
+    assert "No ACLED or UCDP export was present" in page
+    assert "data/raw/acled/" in page

@@ -1,0 +1,106 @@
+# %% [markdown]
+# # Cross-source comparison: the curated record beside ACLED and UCDP
+#
+# **Question:** where a user holds an ACLED or UCDP GED export, how do its counts of civilian
+# deaths and operations compare with the project's curated record, and which curated incidents
+# does it also hold?
+#
+# The two event datasets count differently. ACLED's `fatalities` is its most conservative figure
+# for all victims together; where civilians appear only as an associated actor of a strike, the
+# civilian count is known only to lie between 0 and that figure. UCDP gives civilian deaths with
+# low and high estimates. Each is shown as its own range, never merged into one number.
+
+# %%
+import pandas as pd
+from IPython.display import HTML, display
+
+from analysis import charts, compare, data, metrics
+from analysis.vocab import OPERATION_TYPES
+
+processed = data.load()
+events = processed.extra.get("events")
+links = processed.extra.get("links")
+exports = processed.manifest.get("exports", {})
+if events is None:
+    display(
+        HTML(
+            "<p class='note'>No ACLED or UCDP export was present when this report was built, so "
+            "there is nothing to compare. To add one, save a Mali (or Africa-wide) export as CSV "
+            "in <code>data/raw/acled/</code> or <code>data/raw/ucdp/</code> (see "
+            "<code>data/raw/README-exports.md</code>; <code>make fetch-acled</code> and "
+            "<code>make fetch-ucdp</code> download one with your own credentials) and run "
+            "<code>make report</code> again.</p>"
+        )
+    )
+
+# %% [markdown]
+# ## Monthly civilian deaths by source
+
+# %%
+if events is not None:
+    curated = metrics.filter_grades(processed.incidents, ["A", "B"])
+    start = min(curated["month"].min(), events["month"].min())
+    end = max(curated["month"].max(), events["month"].max())
+    months = metrics.month_index(start, end)
+    series = {"Curated record (grades A and B)": metrics.monthly_range(curated, months=months)}
+    for name, part in events.groupby("dataset"):
+        series[name.upper()] = metrics.monthly_range(part, months=months)
+    fig = compare.multi_range_chart(
+        series,
+        title="Civilian deaths by source, as ranges",
+        ylabel="Civilians reported killed per month",
+        source="Sources: project compilation; "
+        + "; ".join(meta["attribution"] for meta in exports.values()),
+    )
+    totals = {k: (int(v["min"].sum()), int(v["max"].sum())) for k, v in series.items()}
+    display(
+        charts.show(
+            fig,
+            alt="Monthly civilian deaths by source as ranges: "
+            + "; ".join(f"{k} {charts.fmt_range(*v)}" for k, v in totals.items())
+            + ".",
+        )
+    )
+
+# %% [markdown]
+# ## Operations by source
+#
+# Incidents (curated) and events (exports) by type of operation.
+
+# %%
+if events is not None:
+    table = pd.concat(
+        {
+            "Curated": processed.incidents["operation_type"].value_counts(),
+            **{
+                name.upper(): part["operation_type"].value_counts()
+                for name, part in events.groupby("dataset")
+            },
+        },
+        axis=1,
+    ).fillna(0)
+    table.index = [OPERATION_TYPES.get(code, code) for code in table.index]
+    display(HTML(charts.table_html(table.astype(int).reset_index(names="Operation type"))))
+
+# %% [markdown]
+# ## Which curated incidents the exports also hold
+#
+# A link is a candidate: an export event within a week of the incident, at the same place (within
+# 25 km where both have precise coordinates, otherwise the same locality, cercle or region), with
+# both ranges side by side. "overlap" means the ranges agree; "dataset_higher" means the curated
+# minimum is above the export's maximum.
+
+# %%
+if events is not None:
+    linked = links.drop_duplicates(["incident_id", "dataset"])
+    summary = pd.crosstab(linked["dataset"], linked["agreement"])
+    summary.columns.name = None
+    display(HTML(charts.table_html(summary.reset_index(names="Export"))))
+    share = linked["incident_id"].nunique() / len(processed.incidents)
+    display(
+        HTML(
+            f"<p>{linked['incident_id'].nunique()} of {len(processed.incidents)} curated incidents "
+            f"({share:.0%}) have at least one candidate event in the exports.</p>"
+        )
+    )
+    display(HTML(charts.table_html(links)))
