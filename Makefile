@@ -41,7 +41,7 @@ PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
 PROCESSED := data/processed/manifest.json
 INDEX := reports/index.html
 
-.PHONY: help env data report lab test lint format check bench clean distclean fetch-acled fetch-ucdp
+.PHONY: help env data report lab test lint format check bench clean distclean fetch-acled fetch-ucdp pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -72,10 +72,17 @@ $(INDEX) $(PAGES) &: $(NOTEBOOKS) $(PROCESSED) $(PACKAGE) matplotlibrc METHODOLO
 
 report: $(INDEX) ## Build the HTML reports in reports/ (runs `data` first)
 
+reports/briefing.pdf: $(INDEX) analysis/pdf.py
+	@tools/ensure-chromium >/dev/null
+	$(PY) -m analysis.pdf
+
+pdf: reports/briefing.pdf ## Print the briefing to reports/briefing.pdf (headless Chromium)
+
 lab: $(LAB_STAMP) $(PROCESSED) ## Open JupyterLab on the notebooks (jupytext opens the .py files)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
 test: $(ENV_STAMP) ## Run the test suite (the command CI runs)
+	@tools/ensure-chromium >/dev/null || echo "make test: no Chromium; the browser tests will be SKIPPED (not run)" >&2
 	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here" >&2; exit 1; fi; \
 	exit $$rc

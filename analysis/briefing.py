@@ -32,11 +32,50 @@ def build_date() -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d")
 
 
+def long_date(value: pd.Timestamp) -> str:
+    """'6 March 2026': no zero padding, month in words (never ambiguous between locales)."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def perpetrator_phrase(group: str) -> str:
+    """A perpetrator group as a reader would say it: 'Malian forces with Dozo militia'."""
+    if group.startswith("With "):
+        return "Malian forces with " + group[len("With ") :]
+    if group.lower().startswith("unidentified"):
+        return f"{group} forces"
+    return group
+
+
+def largest_incident(incidents: pd.DataFrame) -> dict | None:
+    """The incident with the highest maximum of civilians reported killed (place, not names)."""
+    known = incidents[incidents["civilians_killed_max"].notna()]
+    if known.empty:
+        return None
+    top = known.sort_values(
+        ["civilians_killed_max", "civilians_killed_min", "date_start", "incident_id"],
+        ascending=[False, False, True, True],
+    ).iloc[0]
+    place = top["locality"] if isinstance(top["locality"], str) and top["locality"] else None
+    region = top["region"] if isinstance(top["region"], str) else None
+    return {
+        "id": top["incident_id"],
+        "date": long_date(top["date_start"]),
+        "month": f"{top['date_start']:%B %Y}",
+        "place": ", ".join(p for p in (place, f"{region} region" if region else None) if p)
+        or "place not stated",
+        "min": int(top["civilians_killed_min"]),
+        "max": int(top["civilians_killed_max"]),
+        "perpetrator": PERPETRATORS.get(top["perpetrator"], top["perpetrator"]),
+        "operation": OPERATION_TYPES.get(top["operation_type"], top["operation_type"]),
+    }
+
+
 def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
     """Key figures for the briefing, as ranges, for the incidents of the given grades."""
     chosen = metrics.filter_grades(incidents, grades)
     monthly = metrics.monthly_range(chosen)
     peak, peak_min, peak_max = metrics.peak_month(monthly)
+    drones = chosen.loc[chosen["operation_type"] == "drone_strike", "date_start"]
     yearly = chosen.groupby("year").agg(
         incidents=("incident_id", "size"),
         min=("civilians_killed_min", "sum"),
@@ -54,8 +93,16 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
         "by_operation": metrics.range_by(chosen, "operation_type"),
         "by_year": yearly.astype("int64"),
         "peak": {"month": peak.strftime("%B %Y"), "min": peak_min, "max": peak_max},
-        "first": chosen["date_start"].min().strftime("%d %B %Y"),
-        "latest": incidents["date_start"].max().strftime("%d %B %Y"),
+        "largest": largest_incident(chosen),
+        "first": long_date(chosen["date_start"].min()),
+        "last": long_date(chosen["date_start"].max()),
+        "latest": long_date(incidents["date_start"].max()),
+        "first_year": int(chosen["date_start"].min().year),
+        "last_year": int(chosen["date_start"].max().year),
+        "n_sources_cited": len(
+            {sid for ids in chosen["source_ids"] for sid in str(ids).split(";") if sid}
+        ),
+        "first_drone": long_date(drones.min()) if len(drones) else None,
         "grade_counts": incidents["evidence_grade"]
         .value_counts()
         .reindex(list(EVIDENCE_GRADES), fill_value=0)
@@ -68,23 +115,27 @@ def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.
     quarters = chosen.assign(month=chosen["date_start"].dt.to_period("Q").dt.to_timestamp())
     months = pd.date_range(quarters["month"].min(), quarters["month"].max(), freq="QS")
     quarterly = metrics.monthly_range(quarters, months=months)
-    peak = quarterly["max"].idxmax()
+    peak, peak_min, peak_max = metrics.peak_month(quarterly)
     label = f"Q{peak.quarter} {peak.year}"
     fig = charts.monthly_range_chart(
         quarterly,
         title=f"Reported civilian deaths peaked in {label}",
         ylabel="Civilians reported killed per quarter",
-        source="Source: project compilation of HRW, Amnesty, UN and media reporting; grades "
-        f"{' and '.join(grades)}. Solid: lowest figure reported; hatched: up to the highest.",
+        xlabel="Quarter in which the incident started",
+        bar_width=70,
+        source="Source: project compilation of Human Rights Watch, Amnesty International, UN and "
+        f"media reporting; incidents of evidence grades {' and '.join(grades)}. Solid: sum of the "
+        "lowest figures reported; hatched: up to the sum of the highest.",
         events=processed.context_events,
     )
-    for bar in fig.axes[0].patches:
-        bar.set_width(70)
+    other = quarterly.drop(index=peak)
+    next_max = int(other["max"].max()) if len(other) else 0
     return charts.show(
         fig,
-        alt="Quarterly civilians reported killed, as a range, with context events; the highest "
-        f"quarter is {label} with "
-        f"{charts.fmt_range(int(quarterly.loc[peak, 'min']), int(quarterly.loc[peak, 'max']))}.",
+        alt=f"Reported civilian deaths peaked in {label}, with "
+        f"{charts.fmt_range(peak_min, peak_max)} civilians reported killed; no other quarter "
+        f"exceeds {next_max:,} (highest figures). Quarterly ranges from {quarterly.index.min():%Y} "
+        f"to {quarterly.index.max():%Y}, with numbered context events.",
     )
 
 
@@ -112,6 +163,7 @@ def render_index(
         facts=facts,
         fmt=charts.fmt_range,
         perpetrators=PERPETRATORS,
+        phrase=perpetrator_phrase,
         operations=OPERATION_TYPES,
         grades=EVIDENCE_GRADES,
         kinds=SOURCE_KINDS,
@@ -123,6 +175,15 @@ def render_index(
     )
 
 
+def _missing(value: object) -> bool:
+    if isinstance(value, (str, list, tuple, dict)):
+        return False
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
 def render_appendix(
     env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict
 ) -> str:
@@ -130,7 +191,9 @@ def render_appendix(
     inc = processed.incidents.sort_values(["date_start", "incident_id"])
     src = processed.sources.set_index("source_id")
     rows = []
-    for row in inc.to_dict("records"):
+    for record in inc.to_dict("records"):
+        # Empty cells arrive as NaN, which a template would print as "nan".
+        row = {k: None if _missing(v) else v for k, v in record.items()}
         links = []
         for sid in row["source_ids"].split(";"):
             meta = src.loc[sid]
@@ -150,6 +213,7 @@ def render_appendix(
         fmt=charts.fmt_range,
         perpetrators=PERPETRATORS,
         operations=OPERATION_TYPES,
+        grades=EVIDENCE_GRADES,
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -29,39 +30,124 @@ RANGE_COLOUR = "#0072B2"
 WIDTH = 9.0
 
 
-def _finish(fig: Figure, source: str) -> Figure:
-    """Add the source line below everything else drawn (axes, tick labels, legends)."""
+SOURCE_WRAP = 140  # characters per line of the source line and the event key (fontsize 8)
+KEY_COLUMNS = 3
+MARKER_GAP_PX = 19  # minimum horizontal distance between two event markers in one row
+MARKER_ROW_PT = 14  # vertical step between rows of event markers
+
+
+def _lowest(fig: Figure, artists: Sequence) -> float:
+    """The lowest y (figure fraction) reached by ``artists`` (axes with legends, or texts)."""
     renderer = fig.canvas.get_renderer()
     to_figure = fig.transFigure.inverted()
-    bottom = min(to_figure.transform(ax.get_tightbbox(renderer).p0)[1] for ax in fig.axes)
+    bottoms = []
+    for artist in artists:
+        box = artist.get_tightbbox(renderer) if isinstance(artist, plt.Axes) else None
+        if box is None:
+            box = artist.get_window_extent(renderer)
+        bottoms.append(to_figure.transform(box.p0)[1])
+    return min(bottoms)
+
+
+def _finish(fig: Figure, source: str, key: Sequence[str] = ()) -> Figure:
+    """Add the event key (if any) and then the source line below everything else drawn."""
+    bottom = _lowest(fig, fig.axes)
+    if key:
+        header = fig.text(
+            0.0,
+            bottom - 0.02,
+            "Context events (numbered dotted lines):",
+            ha="left",
+            va="top",
+            fontsize=8,
+            fontweight="bold",
+            color="#333333",
+        )
+        below = _lowest(fig, [header])
+        per_column = -(-len(key) // KEY_COLUMNS)
+        columns = []
+        for c in range(KEY_COLUMNS):
+            lines = key[c * per_column : (c + 1) * per_column]
+            if lines:
+                columns.append(
+                    fig.text(
+                        c / KEY_COLUMNS,
+                        below - 0.005,
+                        "\n".join(lines),
+                        ha="left",
+                        va="top",
+                        fontsize=7.5,
+                        color="#333333",
+                        linespacing=1.35,
+                    )
+                )
+        bottom = _lowest(fig, columns)
     fig.text(
-        0.0, bottom - 0.015, source, ha="left", va="top", fontsize=8, color="#444444", wrap=True
+        0.0,
+        bottom - 0.02,
+        "\n".join(textwrap.wrap(source, SOURCE_WRAP)),
+        ha="left",
+        va="top",
+        fontsize=8,
+        color="#444444",
     )
     return fig
 
 
-def _month_axis(ax: plt.Axes) -> None:
+def _month_axis(ax: plt.Axes, xlabel: str | None = None) -> None:
     ax.xaxis.set_major_locator(mdates.YearLocator())
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.xaxis.set_minor_locator(mdates.MonthLocator(bymonth=(4, 7, 10)))
+    if xlabel:
+        ax.set_xlabel(xlabel)
 
 
-def annotate_events(ax: plt.Axes, events: pd.DataFrame, start, end) -> None:
-    """Dotted vertical lines with short labels for dated context events inside the x-range."""
-    inside = events[(events["date"] >= start) & (events["date"] <= end)].sort_values("date")
-    top = ax.get_ylim()[1]
-    for i, event in enumerate(inside.itertuples(index=False)):
+def number_events(events: pd.DataFrame, start=None) -> pd.DataFrame:
+    """Context events from ``start`` on, in date order, numbered from 1.
+
+    Every time chart starts with the first incident's month or quarter, so the same event gets
+    the same number on every chart and in the events table of the casualties page.
+    """
+    chosen = events if start is None else events[events["date"] >= start]
+    ordered = chosen.sort_values(["date", "label"], kind="stable").reset_index(drop=True)
+    return ordered.assign(number=range(1, len(ordered) + 1))
+
+
+def annotate_events(ax: plt.Axes, events: pd.DataFrame, start, end) -> list[str]:
+    """Dotted vertical lines topped by numbered markers for the events inside the x-range.
+
+    Markers closer than ``MARKER_GAP_PX`` go to the next row down, so close events never
+    overlap. Returns the key lines ("3  Wagner arrives (Dec 2021)") for ``_finish``.
+    """
+    numbered = number_events(events, start)
+    inside = numbered[numbered["date"] <= end]
+    to_pixels = ax.transData.transform
+    row_ends: list[float] = []
+    key = []
+    for event in inside.itertuples(index=False):
+        x = to_pixels((mdates.date2num(event.date), 0))[0]
+        row = next((r for r, last in enumerate(row_ends) if x - last >= MARKER_GAP_PX), None)
+        if row is None:
+            row = len(row_ends)
+            row_ends.append(x)
+        row_ends[row] = x
         ax.axvline(event.date, color="#555555", linestyle=":", linewidth=0.9, zorder=0)
-        ax.text(
-            event.date,
-            top * (0.97 - 0.075 * (i % 4)),
-            f" {event.label}",
-            fontsize=7.5,
-            color="#333333",
+        ax.annotate(
+            str(event.number),
+            xy=(event.date, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, -3 - MARKER_ROW_PT * row),
+            textcoords="offset points",
+            ha="center",
             va="top",
-            ha="left",
-            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 0.5},
+            fontsize=7,
+            fontweight="bold",
+            color="#222222",
+            bbox={"boxstyle": "circle,pad=0.22", "facecolor": "white", "edgecolor": "#555555"},
+            zorder=5,
         )
+        key.append(f"{event.number:>2}  {event.label} ({event.date:%b %Y})")
+    return key
 
 
 def monthly_range_chart(
@@ -72,11 +158,13 @@ def monthly_range_chart(
     events: pd.DataFrame | None = None,
     subset: pd.DataFrame | None = None,
     subset_label: str = "of whom children (minimum)",
+    xlabel: str = "Month of incident",
+    bar_width: float = 24,
 ) -> Figure:
-    """Bars per month: solid up to the minimum, hatched from minimum to maximum."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
+    """Bars per period: solid up to the minimum, hatched from minimum to maximum."""
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.4))
     x = monthly.index
-    width = 24
+    width = bar_width
     ax.bar(x, monthly["min"], width=width, color=RANGE_COLOUR, label="Minimum reported")
     ax.bar(
         x,
@@ -99,14 +187,24 @@ def monthly_range_chart(
             zorder=3,
             label=subset_label,
         )
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda i: names[i] == subset_label)
     ax.set_ylim(0, max(1, monthly["max"].max()) * 1.35)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _month_axis(ax)
+    _month_axis(ax, xlabel)
+    key = []
     if events is not None:
-        annotate_events(ax, events, x.min(), x.max() + pd.offsets.MonthEnd(1))
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
-    return _finish(fig, source)
+        ax.autoscale_view()
+        key = annotate_events(ax, events, x.min(), x.max() + pd.offsets.MonthEnd(1))
+    ax.legend(
+        [handles[i] for i in order],
+        [names[i] for i in order],
+        loc="upper left",
+        bbox_to_anchor=(0, -0.16),
+        ncol=3,
+    )
+    return _finish(fig, source, key)
 
 
 def cumulative_band_chart(
@@ -115,9 +213,10 @@ def cumulative_band_chart(
     ylabel: str,
     source: str,
     events: pd.DataFrame | None = None,
+    xlabel: str = "Month of incident",
 ) -> Figure:
     """Cumulative total as a band between the running sums of minimums and maximums."""
-    fig, ax = plt.subplots(figsize=(WIDTH, 4.0))
+    fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
     x = cumulative.index
     ax.fill_between(
         x,
@@ -148,14 +247,17 @@ def cumulative_band_chart(
         linestyle="--",
         label="Running maximum",
     )
-    ax.set_ylim(0, max(1, cumulative["max"].max()) * 1.15)
+    headroom = 1.15 if events is None else 1.4  # room for the event markers
+    ax.set_ylim(0, max(1, cumulative["max"].max()) * headroom)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _month_axis(ax)
+    _month_axis(ax, xlabel)
+    key = []
     if events is not None:
-        annotate_events(ax, events, x.min(), x.max() + pd.offsets.MonthEnd(1))
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=3)
-    return _finish(fig, source)
+        ax.autoscale_view()
+        key = annotate_events(ax, events, x.min(), x.max() + pd.offsets.MonthEnd(1))
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=3)
+    return _finish(fig, source, key)
 
 
 def stacked_counts_chart(
@@ -165,6 +267,8 @@ def stacked_counts_chart(
     ylabel: str,
     source: str,
     events: pd.DataFrame | None = None,
+    xlabel: str = "Date of incident",
+    bar_width: float | None = None,
 ) -> Figure:
     """Stacked bars of incidents per period and category, each with colour and hatch."""
     fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
@@ -175,7 +279,7 @@ def stacked_counts_chart(
             counts.index,
             counts[column],
             bottom=bottom,
-            width=24 if len(counts) > 30 else 70,
+            width=bar_width or (24 if len(counts) > 30 else 70),
             color=PALETTE[i % len(PALETTE)],
             hatch=HATCHES[i % len(HATCHES)],
             edgecolor="white",
@@ -187,11 +291,13 @@ def stacked_counts_chart(
     ax.yaxis.get_major_locator().set_params(integer=True)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    _month_axis(ax)
+    _month_axis(ax, xlabel)
+    key = []
     if events is not None:
-        annotate_events(ax, events, counts.index.min(), counts.index.max())
-    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=2)
-    return _finish(fig, source)
+        ax.autoscale_view()
+        key = annotate_events(ax, events, counts.index.min(), counts.index.max())
+    ax.legend(loc="upper left", bbox_to_anchor=(0, -0.16), ncol=2)
+    return _finish(fig, source, key)
 
 
 def range_bars_chart(
@@ -233,33 +339,63 @@ def map_chart(
     source: str,
     size_column: str = "max",
 ) -> Figure:
-    """Mali's outline with one circle per place, area proportional to ``size_column``."""
+    """Mali's outline with one circle per place: a light circle whose area is proportional to
+    the maximum and a solid one inside for the minimum, so the range reads at a glance."""
     fig, ax = plt.subplots(figsize=(7.5, 7.0))
     for _, ring in outline.groupby("ring"):
         ax.fill(ring["lon"], ring["lat"], facecolor="#f2f2f2", edgecolor="#555555", linewidth=0.8)
     scale = 900 / max(1, places[size_column].max())
+    outer = places[size_column].clip(lower=1) * scale
     ax.scatter(
         places["lon"],
         places["lat"],
-        s=places[size_column].clip(lower=1) * scale,
-        color=RANGE_COLOUR,
-        alpha=0.45,
-        edgecolor="#003f63",
+        s=outer,
+        facecolor="white",
+        hatch="////",
+        edgecolor=RANGE_COLOUR,
         linewidth=0.8,
         zorder=3,
+        label="Highest figure reported (area)",
     )
-    for row in places.itertuples(index=False):
-        ax.annotate(
-            f"{row.name}\n{row.label}",
-            (row.lon, row.lat),
-            fontsize=7.5,
-            ha="center",
-            va="center",
-            xytext=(0, -16),
-            textcoords="offset points",
+    if "min" in places and size_column == "max":
+        ax.scatter(
+            places["lon"],
+            places["lat"],
+            s=places["min"].clip(lower=1) * scale,
+            color=RANGE_COLOUR,
+            edgecolor="#003f63",
+            linewidth=0.6,
+            zorder=4,
+            label="Lowest figure reported (area)",
         )
     ax.set_aspect("equal")
     ax.set_axis_off()
+    renderer = fig.canvas.get_renderer()
+    placed: list = []
+    # Largest places first keep their label below the circle; a label that would overlap one
+    # already placed moves above its circle instead.
+    order = sorted(range(len(places)), key=lambda i: (-float(outer.iloc[i]), i))
+    for i in order:
+        row = places.iloc[i]
+        radius = float(outer.iloc[i]) ** 0.5 / 2
+        for above in (False, True):
+            label = ax.annotate(
+                f"{row['name']}\n{row['label']}",
+                (row["lon"], row["lat"]),
+                fontsize=7.5,
+                ha="center",
+                va="bottom" if above else "top",
+                xytext=(0, radius + 2 if above else -radius - 2),
+                textcoords="offset points",
+                zorder=5,
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 0.3},
+            )
+            box = label.get_window_extent(renderer)
+            if above or not any(box.overlaps(other) for other in placed):
+                placed.append(box)
+                break
+            label.remove()
+    ax.legend(loc="upper left", bbox_to_anchor=(0, 0.02), scatterpoints=1, markerscale=0.5)
     ax.set_title(title)
     return _finish(fig, source)
 

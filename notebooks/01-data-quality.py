@@ -46,10 +46,12 @@ fig = charts.stacked_counts_chart(
     labels={g: f"Grade {g}" for g in EVIDENCE_GRADES},
     title="Most incidents rest on human-rights, UN or wire reporting",
     ylabel="Incidents per year",
-    source="Source: project compilation; grade from the kinds of sources cited per incident.",
+    source="Source: project compilation; grade from the kinds of sources cited per incident "
+    "(A: human-rights organisation or UN body; B: wire, international media or research "
+    "organisation; C: single national source or a party to the conflict).",
+    xlabel="Year in which the incident started",
+    bar_width=250,
 )
-for bar in fig.axes[0].patches:
-    bar.set_width(250)
 best_year = by_year_grade.sum(axis=1).idxmax().year
 charts.show(
     fig,

@@ -10,6 +10,7 @@
 # methodology page explains the range rule and the grades.
 
 # %%
+import pandas as pd
 from IPython.display import HTML
 
 from analysis import charts, data, metrics
@@ -27,16 +28,18 @@ fig = charts.monthly_range_chart(
     monthly,
     title=f"Reported civilian deaths peaked in {peak:%B %Y}",
     ylabel="Civilians reported killed per month",
-    source="Source: project compilation of HRW, Amnesty, UN and media reporting (grades A and B). "
-    "Solid: lowest figure reported; hatched: up to the highest. Diamonds: children, minimum.",
+    source="Source: project compilation of Human Rights Watch, Amnesty International, UN and media "
+    "reporting (evidence grades A and B). Solid: sum of the lowest figures reported; hatched: up "
+    "to the sum of the highest. Diamonds: children, lowest figure.",
     events=events,
     subset=children,
 )
 charts.show(
     fig,
-    alt=f"Monthly civilians reported killed as a range; the highest month is {peak:%B %Y} "
-    f"with {charts.fmt_range(peak_min, peak_max)}, and the total over the period is "
-    f"{charts.fmt_range(total['min'], total['max'])}.",
+    alt=f"Reported civilian deaths peaked in {peak:%B %Y} with "
+    f"{charts.fmt_range(peak_min, peak_max)} civilians reported killed that month; over the whole "
+    f"period sources reported {charts.fmt_range(total['min'], total['max'])}. Monthly ranges "
+    "with numbered context events.",
 )
 
 # %% [markdown]
@@ -60,8 +63,8 @@ fig = charts.cumulative_band_chart(
 )
 charts.show(
     fig,
-    alt=f"Cumulative civilians reported killed since {monthly.index.min():%B %Y}: between "
-    f"{int(end['min']):,} and {int(end['max']):,} by {monthly.index.max():%B %Y}.",
+    alt=f"Reported civilian deaths add up to {end_range} between {monthly.index.min():%B %Y} "
+    f"and {monthly.index.max():%B %Y}; the band is widest after the step of {peak:%B %Y}.",
 )
 
 # %% [markdown]
@@ -92,13 +95,28 @@ HTML(charts.table_html(table.rename(columns={"year": "Year", "incidents": "Incid
 # %% [markdown]
 # ## Context events on the charts
 #
-# Each dated event comes with a source in `data/raw/context_events.csv`.
+# The numbers match the numbered dotted lines on every time chart in these reports (events before
+# the first incident recorded are listed without a number). Each dated event comes with a source
+# in `data/raw/context_events.csv`.
 
 # %%
+numbered = events.merge(
+    charts.number_events(events, monthly.index.min())[["event_id", "number"]],
+    on="event_id",
+    how="left",
+).sort_values("date")
+numbered["number"] = numbered["number"].map(lambda n: "–" if pd.isna(n) else str(int(n)))
 HTML(
     charts.table_html(
-        events.assign(date=events["date"].dt.strftime("%Y-%m-%d"))[
-            ["date", "label", "description"]
-        ].rename(columns={"date": "Date", "label": "Event", "description": "What happened"})
+        numbered.assign(date=numbered["date"].dt.strftime("%Y-%m-%d"))[
+            ["number", "date", "label", "description"]
+        ].rename(
+            columns={
+                "number": "No.",
+                "date": "Date",
+                "label": "Event",
+                "description": "What happened",
+            }
+        )
     )
 )

@@ -29,13 +29,16 @@ fig = charts.stacked_counts_chart(
     labels=OPERATION_TYPES,
     title="Drone strikes joined ground raids and executions from late 2023",
     ylabel="Incidents per quarter",
-    source="Source: project compilation, all grades. One incident = one bar segment.",
+    source="Source: project compilation, all evidence grades. Each incident counts once, in the "
+    "quarter in which it started.",
     events=events,
+    xlabel="Quarter in which the incident started",
 )
 charts.show(
     fig,
-    alt="Incidents per quarter by type of operation; ground raids and executions of detainees "
-    f"dominate, and the first drone strike recorded dates from {drone_first:%B %Y}.",
+    alt="Drone strikes joined ground raids and executions from late 2023: incidents per quarter "
+    "by type of operation, where ground raids and executions of detainees dominate and the first "
+    f"drone strike recorded dates from {drone_first:%B %Y}.",
 )
 
 # %%
@@ -47,8 +50,10 @@ fig = charts.stacked_counts_chart(
     labels={g: g for g in group_order},
     title=f"{share:.0%} of incidents are alleged against Malian forces with Russian forces",
     ylabel="Incidents per quarter",
-    source="Source: project compilation, all grades. Alleged perpetrator as reported by sources.",
+    source="Source: project compilation, all evidence grades. Alleged perpetrator as reported by "
+    "the sources; the Malian authorities have denied many of these allegations.",
     events=events,
+    xlabel="Quarter in which the incident started",
 )
 charts.show(
     fig,
@@ -63,21 +68,23 @@ charts.show(
 graded = metrics.filter_grades(incidents, ["A", "B"])
 for column, labels in (("operation_type", OPERATION_TYPES), ("perpetrator_group", None)):
     table = metrics.range_by(graded, column)
-    fig = charts.range_bars_chart(
-        table,
-        title="Civilians reported killed by "
-        + ("type of operation" if column == "operation_type" else "alleged perpetrator"),
-        xlabel="Civilians reported killed (minimum solid, maximum hatched)",
-        source="Source: project compilation, grades A and B.",
-        labels=labels,
-    )
     top = table.index[0]
     name = labels.get(top, top) if labels else top
     top_range = charts.fmt_range(int(table["min"].iloc[0]), int(table["max"].iloc[0]))
+    what = "type of operation" if column == "operation_type" else "alleged perpetrator"
+    share = table["min"].iloc[0] / max(1, table["min"].sum())
+    fig = charts.range_bars_chart(
+        table,
+        title=f"{name}: {top_range} civilians reported killed, the most of any {what}",
+        xlabel="Civilians reported killed (people; lowest figure solid, up to highest hatched)",
+        source="Source: project compilation, evidence grades A and B. Labels: range of civilians "
+        "reported killed and number of incidents.",
+        labels=labels,
+    )
     display(
         charts.show(
             fig,
-            alt=f"Civilians reported killed by {column.replace('_', ' ')}: the largest is "
-            f"{name} with {top_range}.",
+            alt=f"By {what}, {name} accounts for the most civilians reported killed: "
+            f"{top_range}, {share:.0%} of the lowest total.",
         )
     )

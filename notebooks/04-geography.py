@@ -37,7 +37,8 @@ fig = charts.map_chart(
     places,
     title=f"Most civilians were reported killed in {top} region",
     source="Boundary: Natural Earth (public domain). Region capitals: GeoNames (CC BY 4.0). "
-    "Circles: civilians reported killed (highest figure), grades A and B; labels give the range.",
+    "Circles: civilians reported killed, grades A and B; hatched area: highest figure, solid: "
+    "lowest; labels give the range.",
 )
 charts.show(
     fig,
@@ -50,13 +51,15 @@ charts.show(
 fig = charts.range_bars_chart(
     by_region,
     title=f"{top} leads, ahead of {placed.index[1]}",
-    xlabel="Civilians reported killed (minimum solid, maximum hatched)",
+    xlabel="Civilians reported killed (people; lowest figure solid, up to highest hatched)",
     source="Source: project compilation, grades A and B. 'Not stated': reporting too vague to "
     "place in one region.",
 )
 charts.show(
     fig,
-    alt=f"Civilians reported killed by region; {top} has the most, then {placed.index[1]}.",
+    alt=f"{top} region leads with "
+    f"{charts.fmt_range(int(placed.loc[top, 'min']), int(placed.loc[top, 'max']))} civilians "
+    f"reported killed, ahead of {placed.index[1]}; ranges by region, grades A and B.",
 )
 
 # %% [markdown]

@@ -1,0 +1,223 @@
+"""Every report page in a real browser (headless Chromium through Playwright), offline.
+
+The reports are built once by ``make report`` in a temporary copy of the repository (as in
+test_make.py), then each page is opened at a phone width (375 px) and a desktop width (1280 px)
+with every request that is not a local file aborted and recorded. Full-page screenshots are
+saved under reports/screenshots/ of the copy and copied to this checkout's reports/screenshots/
+for review.
+
+Without a browser these tests skip with a message saying they did NOT run; they never pass
+silently.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_make import make, tracked_files
+
+pytestmark = pytest.mark.slow
+
+WIDTHS = (375, 1280)
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PAGES = [
+    "index.html",
+    *(f"{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.py"))),
+    "appendix.html",
+    "methodology.html",
+]
+NOT_RUN = "browser tests did NOT run: "
+
+
+def chromium_path() -> str | None:
+    """The system Chromium; tools/ensure-chromium installs it when missing (as root)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    script = ROOT / "tools" / "ensure-chromium"
+    if script.exists():
+        result = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=900, check=False
+        )
+        path = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        if result.returncode == 0 and path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    """A temporary copy of the repository with its reports built by `make report`."""
+    target = tmp_path_factory.mktemp("browser") / "repo"
+    for name in tracked_files():
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest)
+    for env_dir in (".venv", ".tools"):
+        os.symlink(ROOT / env_dir, target / env_dir)
+    make(target, "report")
+    return target
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the dev environment has playwright
+        pytest.skip(f"{NOT_RUN}playwright is not installed ({exc})")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip(
+            f"{NOT_RUN}no Chromium found and tools/ensure-chromium could not install one "
+            "(needs root and apt-get); install chromium and run them again"
+        )
+    with sync_playwright() as playwright:
+        try:
+            instance = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        except Exception as exc:
+            pytest.skip(f"{NOT_RUN}{executable} failed to start: {exc}")
+        yield instance
+        instance.close()
+
+
+HEADINGS_JS = """() => [...document.querySelectorAll('h1,h2,h3,h4,h5,h6')]
+    .filter(h => h.getClientRects().length > 0 || h.closest('details'))
+    .map(h => [Number(h.tagName[1]), h.textContent.trim().slice(0, 60)])"""
+IMAGES_JS = """() => [...document.images].map(i => ({
+    src: i.currentSrc.slice(0, 40), alt: i.getAttribute('alt'),
+    complete: i.complete, width: i.naturalWidth}))"""
+
+
+def open_page(browser, site: Path, name: str, width: int):
+    """Open one page offline; returns (page, context, blocked requests, console errors)."""
+    context = browser.new_context(
+        viewport={"width": width, "height": 900}, java_script_enabled=True, offline=True
+    )
+    blocked: list[str] = []
+    errors: list[str] = []
+
+    def route(route):
+        url = route.request.url
+        if url.startswith(("file://", "data:")):
+            route.continue_()
+        else:
+            blocked.append(url)
+            route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on(
+        "requestfailed",
+        lambda r: None if r.url.startswith(("file://", "data:")) else blocked.append(r.url),
+    )
+    page.goto((site / "reports" / name).as_uri(), wait_until="load")
+    page.evaluate("() => Promise.all([...document.images].map(i => i.decode().catch(() => 0)))")
+    return page, context, blocked, errors
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", PAGES)
+def test_page_in_browser(site, browser, name, width):
+    page, context, blocked, errors = open_page(browser, site, name, width)
+    try:
+        images = page.evaluate(IMAGES_JS)
+        for image in images:
+            assert image["complete"] and image["width"] > 0, (name, image["src"])
+            assert (image["alt"] or "").strip(), (name, "an image has no alt text")
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width + 1, f"{name} scrolls sideways at {width}px ({overflow}px)"
+        levels = page.evaluate(HEADINGS_JS)
+        assert levels and levels[0][0] == 1, (name, levels[:3])
+        assert [lvl for lvl, _ in levels].count(1) == 1, (name, "more than one h1")
+        for (before, _), (level, text) in itertools.pairwise(levels):
+            assert level <= before + 1, f"{name}: h{before} followed by h{level} ({text!r})"
+        shots = site / "reports" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        shot = shots / f"{Path(name).stem}-{width}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        review = ROOT / "reports" / "screenshots"
+        review.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(shot, review / shot.name)
+        assert not blocked, f"{name} tried to load {blocked[:5]}"
+        assert not errors, f"{name} console errors: {errors[:5]}"
+    finally:
+        context.close()
+
+
+def test_index_answers_how_many_by_whom_how_and_when(site, browser):
+    page, context, blocked, errors = open_page(browser, site, "index.html", 1280)
+    try:
+        brief = page.inner_text("section.summary")
+        for term in ("How many", "By whom", "How", "When it peaked", "civilians killed"):
+            assert term in brief, term
+        assert "–" in brief  # figures are ranges
+        text = page.inner_text("main")
+        assert "Latest incident recorded" in text and "Build date" in text
+        links = page.eval_on_selector_all("main a", "els => els.map(e => e.getAttribute('href'))")
+        for target in ("appendix.html", "methodology.html", *PAGES[1:-2]):
+            assert target in links, target
+        assert not blocked and not errors
+    finally:
+        context.close()
+
+
+def test_appendix_lists_every_incident_with_sources(site, browser):
+    import pandas as pd
+
+    incidents = pd.read_csv(site / "data" / "raw" / "incidents.csv", usecols=["incident_id"])
+    page, context, _, _ = open_page(browser, site, "appendix.html", 1280)
+    try:
+        rows = page.eval_on_selector_all(
+            "table.appendix tbody tr",
+            "rows => rows.map(r => [r.id, r.cells.length, "
+            "r.cells[7].querySelectorAll('a').length])",
+        )
+        assert {r[0] for r in rows} == set(incidents["incident_id"])
+        assert all(cells == 8 for _, cells, _ in rows)
+        assert sum(1 for *_, links in rows if links) >= 0.9 * len(rows)
+        # The wide table scrolls inside its wrapper at phone width, not the page.
+        context.close()
+        page, context, _, _ = open_page(browser, site, "appendix.html", 375)
+        wrap = page.eval_on_selector(".table-wrap", "e => [e.scrollWidth, e.clientWidth]")
+        assert wrap[0] > wrap[1]
+    finally:
+        context.close()
+
+
+def test_pdf_of_the_briefing(site):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
+    env["PYTHONPATH"] = str(site)
+    if chromium_path() is None:
+        pytest.skip(f"{NOT_RUN}no Chromium for `python -m analysis.pdf`")
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis.pdf"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = site / "reports" / "briefing.pdf"
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    assert not [p for p in pdf.parent.iterdir() if p.name.startswith(".briefing.pdf")]
