@@ -49,3 +49,55 @@ def build_lock(folder: Path, name: str = ".build.lock") -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def fault_point(label: str) -> None:
+    """Test-only hook: with MALI_FAULT_DELAY=<seconds> set, announce ``label`` and pause.
+
+    The fault tests start a build as a subprocess, wait for the announcement on stderr
+    (``fault-point: <label>``) and kill the process there. With MALI_FAULT_AT=<label> also set,
+    only that point pauses (the others are announced only). Unset (always, outside tests), this
+    does nothing.
+    """
+    delay = os.environ.get("MALI_FAULT_DELAY")
+    if not delay:
+        return
+    import sys
+    import time
+
+    print(f"fault-point: {label}", file=sys.stderr, flush=True)
+    if os.environ.get("MALI_FAULT_AT", label) == label:
+        time.sleep(float(delay))
+
+
+_RENAME_EXCHANGE = 2  # linux/fs.h
+_AT_FDCWD = -100
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two directories in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False, having changed nothing, where the platform or file system cannot do it (the
+    caller then falls back to a slower swap); raises OSError for any other failure.
+    """
+    import ctypes
+    import errno
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p]
+    renameat2.argtypes += [ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    result = renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EXDEV, errno.ENOTSUP, errno.EPERM):
+        return False
+    raise OSError(err, os.strerror(err), str(a), None, str(b))

@@ -153,7 +153,12 @@ def render_index(
     processed = data.load(processed_dir)
     inc = processed.incidents
     facts = headline(inc)
-    sources = processed.sources.assign(link=processed.sources["url"].map(safe_url))
+    # Links are decided per record: in a pandas column, safe_url's None would become NaN, which
+    # the template treats as a (broken) link.
+    sources = [
+        {**row, "link": safe_url(row["url"])}
+        for row in processed.sources.sort_values(["published", "source_id"]).to_dict("records")
+    ]
     return env.get_template("index.html.j2").render(
         title="Briefing",
         key=_key(processed_dir),
@@ -169,7 +174,7 @@ def render_index(
         kinds=SOURCE_KINDS,
         timeline=timeline_chart(processed)._repr_html_(),
         pages=pages,
-        sources=sources.sort_values(["published", "source_id"]).to_dict("records"),
+        sources=sources,
         build_date=build_date(),
         n_sources=len(sources),
     )

@@ -119,7 +119,8 @@ def run(raw_dir: Path, out_dir: Path) -> dict:
     outputs[REPORT] = validation_report(curated, tables, raw_dir, exports).encode("utf-8")
     hashed = input_files(raw_dir)
     if exports is not None:
-        hashed += [raw_dir / "actor_map.csv", *sum(export_files(raw_dir).values(), [])]
+        hashed += [raw_dir / "actor_map.csv"]
+        hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]
     record = {
         "inputs": {
             display_name(p): {"sha256": manifest.sha256_file(p), "bytes": p.stat().st_size}

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.errors import DataError, Problem
+from analysis.errors import DataError, Problem, shorten
 
 # Curated tables are hand-edited and small; anything far larger is almost surely a wrong file.
 MAX_CURATED_BYTES = 20 * 1024 * 1024
@@ -30,27 +30,88 @@ def display_name(path: Path) -> str:
         return str(path)
 
 
+# Files that are not text at all, recognised by their first bytes, and what to tell the user.
+NOT_TEXT = (
+    (
+        b"PK\x03\x04",
+        "this is a ZIP archive or an Excel workbook (.xlsx), not a CSV file: "
+        "in the spreadsheet, save it as 'CSV UTF-8 (comma delimited)'",
+    ),
+    (
+        b"\xd0\xcf\x11\xe0",
+        "this is an old Excel workbook (.xls), not a CSV file: in the "
+        "spreadsheet, save it as 'CSV UTF-8 (comma delimited)'",
+    ),
+    (
+        b"\xff\xfe",
+        "file is UTF-16 text ('Unicode text' in Excel): re-save it as "
+        "'CSV UTF-8 (comma delimited)'",
+    ),
+    (
+        b"\xfe\xff",
+        "file is UTF-16 text ('Unicode text' in Excel): re-save it as "
+        "'CSV UTF-8 (comma delimited)'",
+    ),
+)
+
+
 def decode_text(raw: bytes, name: str) -> str:
     """Decode UTF-8 (a leading byte-order mark is accepted and dropped) or fail naming the line."""
+    for magic, rule in NOT_TEXT:
+        if raw.startswith(magic):
+            return _fail(name, None, repr(raw[: len(magic)]), rule)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if b"\x00" in raw:
+        at = raw.index(b"\x00")
+        line = raw[:at].count(b"\n") + 1
+        _fail(name, line, "\\x00", "file contains NUL bytes: it is binary, not CSV text")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         bad = raw[exc.start : exc.start + 4]
-        raise DataError(
-            [
-                Problem(
-                    name,
-                    line,
-                    None,
-                    repr(bad),
-                    "file is not valid UTF-8 (it looks like Latin-1/Windows-1252 text): "
-                    "re-save it as UTF-8",
-                )
-            ]
-        ) from None
+        _fail(
+            name,
+            line,
+            repr(bad),
+            "file is not valid UTF-8 (it looks like Latin-1/Windows-1252 text): "
+            "re-save it as 'CSV UTF-8'",
+        )
+
+
+def _fail(name: str, line: int | None, value: str | None, rule: str):
+    raise DataError([Problem(name, line, None, value, rule)]) from None
+
+
+def describe_csv_error(exc: csv.Error) -> str:
+    """The csv module's terse error, as something a person editing the file can act on."""
+    text = str(exc)
+    if "unexpected end of data" in text:
+        return (
+            'malformed CSV: a quote (") is opened in this row and never closed, so the rest '
+            "of the file was read as one cell"
+        )
+    if "expected after" in text:
+        return (
+            "malformed CSV: text follows a closing quote; a quote inside a quoted cell must be "
+            'doubled ("")'
+        )
+    return f"malformed CSV ({text})"
+
+
+def _delimiter_hint(header: list[str], columns: list[str]) -> str | None:
+    """If a one-field header is really a ';' or tab separated list of our columns, say so."""
+    if len(header) != 1:
+        return None
+    for delimiter, label in ((";", "semicolons"), ("\t", "tabs")):
+        parts = [h.strip() for h in header[0].split(delimiter)]
+        if len(parts) > 1 and set(parts) & set(columns):
+            return (
+                f"columns are separated by {label}, not commas: save the file as "
+                "'CSV UTF-8 (comma delimited)'"
+            )
+    return None
 
 
 def read_csv_strict(
@@ -92,19 +153,27 @@ def read_csv_strict(
     try:
         header = [h.strip() for h in next(reader)]
     except csv.Error as exc:
-        raise DataError([Problem(name, 1, None, None, f"malformed CSV header: {exc}")]) from None
+        _fail(name, 1, None, f"header row: {describe_csv_error(exc)}")
 
+    hint = _delimiter_hint(header, columns)
+    if hint:
+        _fail(name, 1, shorten(header[0]), hint)
     seen: set[str] = set()
     for h in header:
         if h in seen:
             problems.append(Problem(name, 1, h, h, "column appears more than once in the header"))
         seen.add(h)
-    for missing in [c for c in columns if c not in header]:
-        problems.append(Problem(name, 1, missing, None, "required column is missing"))
+    missing = [c for c in columns if c not in header]
+    for column in missing:
+        problems.append(Problem(name, 1, column, None, "required column is missing"))
     for extra in [h for h in header if h not in columns]:
-        problems.append(
-            Problem(name, 1, extra, extra, f"unexpected column (expected only {columns})")
+        near = [c for c in missing if c.casefold() == extra.casefold().replace(" ", "_")]
+        rule = (
+            f"unexpected column: did you mean '{near[0]}'? (column names are case-sensitive)"
+            if near
+            else f"unexpected column (expected only {columns})"
         )
+        problems.append(Problem(name, 1, extra or "(blank)", extra, rule))
     if problems:
         raise DataError(problems)
 
@@ -132,15 +201,7 @@ def read_csv_strict(
             rows.append([cell.strip() for cell in record])
             lines.append(line)
     except csv.Error as exc:
-        problems.append(
-            Problem(
-                name,
-                start + 1,
-                None,
-                None,
-                f"malformed CSV ({exc}): probably a quote that is opened and never closed",
-            )
-        )
+        problems.append(Problem(name, start + 1, None, None, describe_csv_error(exc)))
     if problems:
         raise DataError(problems)
 

@@ -33,7 +33,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
-from analysis import atomic, manifest, paths
+from analysis import atomic, export, manifest, paths
 
 TEMPLATES = Path(__file__).parent / "templates"
 KEY_META = re.compile(r'<meta name="build-key" content="([0-9a-f]{64})">')
@@ -135,6 +135,9 @@ def execute(page: Page) -> nbformat.NotebookNode:
         timeout=CELL_TIMEOUT,
         resources={"metadata": {"path": str(page.notebook.parent)}},
         allow_errors=False,
+        # The kernel talks to this process over loopback only; its warning about unencrypted
+        # TCP would be noise in every build log. Errors are still printed.
+        extra_arguments=["--IPKernelApp.log_level=ERROR"],
     )
     try:
         client.execute()
@@ -257,6 +260,7 @@ def render(
                 failures.append(str(exc))
                 continue
             html = export_page(nb, page, keys[page.name], nav, footer)
+            atomic.fault_point(f"render: writing {page.html_name}")
             atomic.write_text(reports / page.html_name, html)
             print(f"reports/{page.html_name}: built", flush=True)
     if failures:
@@ -276,7 +280,11 @@ def render(
             env, processed, nav, footer, [(p.html_name, titles[p.name]) for p in pages]
         ),
     }
+    # The incident table for spreadsheet users, with formula-like cells neutralised.
+    export.write_incidents_csv(processed, reports)
+    print("reports/incidents.csv: built", flush=True)
     for name, text in extra.items():
+        atomic.fault_point(f"render: writing {name}")
         atomic.write_text(reports / name, text)
         print(f"reports/{name}: built", flush=True)
     return 0
@@ -295,8 +303,16 @@ def main(argv: list[str] | None = None) -> int:
     if not (processed / "manifest.json").exists():
         print(f"{processed}/manifest.json not found: run `make data` first", file=sys.stderr)
         return 2
-    with atomic.build_lock(reports):
-        failed = render(root, processed, reports, set(args.only) if args.only else None)
+    try:
+        # Before: never build pages from stale data. After: a build only reads data/raw, so a
+        # difference means it was edited while the pages were being built.
+        manifest.verify_inputs(processed, root)
+        with atomic.build_lock(reports):
+            failed = render(root, processed, reports, set(args.only) if args.only else None)
+        manifest.verify_inputs(processed, root)
+    except manifest.InputsChangedError as exc:
+        print(f"make report: {exc}", file=sys.stderr)
+        return 2
     return 1 if failed else 0
 
 

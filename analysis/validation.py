@@ -135,7 +135,16 @@ _RULES = [
 ]
 
 
+_DATE_BOUND = re.compile(r"^(greater|less)_than_or_equal_to\((\d{4}-\d{2}-\d{2}) 00:00:00\)$")
+
+
 def _describe(check: str) -> str:
+    date_bound = _DATE_BOUND.match(check)
+    if date_bound:
+        side, day = date_bound.groups()
+        if side == "greater":
+            return f"date is below the minimum {day} (the earliest date the dataset covers)"
+        return f"date is above the maximum {day}"
     for pattern, template in _RULES:
         match = re.match(pattern, check)
         if match:
@@ -154,7 +163,39 @@ def validate_table(
     except pa.errors.SchemaErrors as exc:
         problems.extend(_failure_problems(exc, raw, file))
         checked = candidate
-    return checked, problems
+    return checked, _swapped_coordinates(problems, raw, file)
+
+
+def _swapped_coordinates(problems: list[Problem], raw: pd.DataFrame, file: str) -> list[Problem]:
+    """Where latitude and longitude are both out of range on a line but fit Mali the other way
+    round, add a problem saying they look swapped (the range problems stay, for the values)."""
+    from analysis.vocab import MALI_BBOX as B
+
+    out_of_range = ("value is below the minimum", "value is above the maximum")
+    by_line: dict[int, dict[str, Problem]] = {}
+    for p in problems:
+        in_range_rule = p.rule.startswith(out_of_range)
+        if p.column in ("latitude", "longitude") and p.row is not None and in_range_rule:
+            by_line.setdefault(p.row, {})[p.column] = p
+    extra: list[Problem] = []
+    for line, found in by_line.items():
+        if len(found) != 2:
+            continue
+        try:
+            lat, lon = float(raw.at[line, "latitude"]), float(raw.at[line, "longitude"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if B["lat_min"] <= lon <= B["lat_max"] and B["lon_min"] <= lat <= B["lon_max"]:
+            extra.append(
+                Problem(
+                    file,
+                    line,
+                    "latitude/longitude",
+                    f"latitude={raw.at[line, 'latitude']}, longitude={raw.at[line, 'longitude']}",
+                    "latitude and longitude look swapped: they fall in Mali the other way round",
+                )
+            )
+    return problems + extra
 
 
 def validate_frame(frame: pd.DataFrame, model: type[pa.DataFrameModel], name: str) -> None:

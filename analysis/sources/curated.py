@@ -98,7 +98,7 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     inc, cas, src = frames["incidents"], frames["casualties"], frames["sources"]
     problems: list[Problem] = []
     problems += _dangling(cas, "incident_id", inc["incident_id"], names["casualties"], "incidents")
-    problems += _dangling(cas, "source_id", src["source_id"], names["sources"], "sources")
+    problems += _dangling(cas, "source_id", src["source_id"], names["casualties"], "sources")
     live = frames["changelog"][~frames["changelog"]["action"].isin(["removed", "merged"])]
     problems += _dangling(live, "incident_id", inc["incident_id"], names["changelog"], "incidents")
     for table in ("context_events", "published_totals", "changelog"):

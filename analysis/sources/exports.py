@@ -536,3 +536,16 @@ def header_fields(path: Path) -> list[str]:
             return [h.strip() for h in next(csv.reader(handle))]
         except StopIteration:
             return []
+        except UnicodeDecodeError:
+            raise DataError(
+                [
+                    Problem(
+                        display_name(path),
+                        None,
+                        None,
+                        None,
+                        "cannot read as UTF-8 CSV: the file is not valid UTF-8 (it looks like "
+                        "Latin-1/Windows-1252 text): re-save it as UTF-8",
+                    )
+                ]
+            ) from None

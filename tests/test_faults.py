@@ -1,0 +1,397 @@
+"""Faults: builds killed half-way, concurrent builds, read-only inputs, inputs changed under a
+build, and notebook failures.
+
+The kill tests start ``python -m analysis.clean`` / ``python -m analysis.render`` in a temporary
+copy of the repository with MALI_FAULT_DELAY set: the build then announces each write on stderr
+(``fault-point: <label>``, see ``analysis.atomic.fault_point``) and pauses, and the test kills
+the whole process group with SIGKILL at the chosen point. Afterwards the previous outputs must
+be complete and readable, and the next ``make report`` must recover.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from analysis import clean, data, manifest, render
+from tests.conftest import FIXTURES, ROOT
+from tests.test_make import digest, make, tracked_files
+
+KILL_TIMEOUT = 300
+
+# Audit hooks cannot be removed: one dispatcher for the whole session, active only while a test
+# switches it on.
+_AUDIT: dict = {"on": False, "hooks": []}
+
+
+def _dispatch(event: str, args: tuple) -> None:
+    if _AUDIT["on"]:
+        for hook in _AUDIT["hooks"]:
+            hook(event, args)
+
+
+sys.addaudithook(_dispatch)
+
+
+@pytest.fixture(scope="module")
+def copy(tmp_path_factory) -> Path:
+    """A built copy of the repository (sharing this checkout's environments)."""
+    target = tmp_path_factory.mktemp("faults") / "repo"
+    for name in tracked_files():
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest)
+    for env_dir in (".venv", ".tools"):
+        os.symlink(ROOT / env_dir, target / env_dir)
+    make(target, "report")
+    return target
+
+
+def outputs(copy: Path) -> dict[str, str]:
+    return digest(copy / "data" / "processed") | {
+        f"reports/{k}": v for k, v in digest(copy / "reports").items()
+    }
+
+
+class _Checker(HTMLParser):
+    pass
+
+
+def assert_readable(copy: Path) -> None:
+    """data.load works and every page is a complete HTML document that parses."""
+    loaded = data.load(copy / "data" / "processed")
+    assert len(loaded.incidents) > 0
+    pages = sorted((copy / "reports").glob("*.html"))
+    assert len(pages) >= 8
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert text.rstrip().endswith("</html>"), page.name
+        parser = _Checker()
+        parser.feed(text)
+        parser.close()
+    assert not list((copy / "reports").glob(".*.tmp")), "a temporary page was left visible"
+
+
+def child_env(copy: Path, delay: float | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
+    env.update(
+        PYTHONPATH=str(copy),
+        PYTHONHASHSEED="0",
+        SOURCE_DATE_EPOCH="1700000000",
+        MPLBACKEND="agg",
+        MATPLOTLIBRC=str(copy / "matplotlibrc"),
+    )
+    if delay is not None:
+        env["MALI_FAULT_DELAY"] = str(delay)
+    return env
+
+
+def kill_at(copy: Path, module: str, label: str | None, marker: Path | None = None) -> str:
+    """Run ``python -m module`` in ``copy``; SIGKILL its process group at ``label`` (a fault
+    point announced on stderr) or once ``marker`` exists. Returns the stderr read so far."""
+    proc = subprocess.Popen(
+        [str(copy / ".venv" / "bin" / "python"), "-m", module],
+        cwd=copy,
+        env=child_env(copy, 120 if label else None) | ({"MALI_FAULT_AT": label} if label else {}),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    seen: list[str] = []
+    deadline = time.monotonic() + KILL_TIMEOUT
+    try:
+        if label:
+            for line in proc.stderr:
+                seen.append(line)
+                if line.strip() == f"fault-point: {label}":
+                    break
+            else:
+                raise AssertionError(f"{module} ended before {label!r}:\n{''.join(seen)}")
+        else:
+            while not marker.exists():
+                assert proc.poll() is None, f"{module} ended before the marker"
+                assert time.monotonic() < deadline, "timed out waiting for the marker"
+                time.sleep(0.1)
+            time.sleep(0.5)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    return "".join(seen)
+
+
+_EDITS = iter(range(1, 1000))
+
+
+def change_a_count(copy: Path) -> None:
+    """Change data/raw so the next build has new data: append a blank-free row to regions.csv."""
+    path = copy / "data" / "raw" / "regions.csv"
+    n = next(_EDITS)
+    path.write_text(
+        path.read_text(encoding="utf-8") + f"Fault test place {n},locality,Mopti,\n",
+        encoding="utf-8",
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "label",
+    ["clean: staged incidents.parquet", "clean: staged manifest.json", "clean: before swap"],
+)
+def test_kill_while_writing_tables_keeps_previous_data(copy, label):
+    before = outputs(copy)
+    change_a_count(copy)
+    kill_at(copy, "analysis.clean", label)
+    assert outputs(copy) == before, "the previous build was changed"
+    assert_readable(copy)
+    # The next build recovers: it cleans up the killed build's staging folder.
+    make(copy, "report")
+    assert_readable(copy)
+    assert not list((copy / "data").glob(".processed.staging-*"))
+    assert make(copy, "-q", "report", check=False).returncode == 0
+
+
+@pytest.mark.slow
+def test_kill_after_swap_leaves_the_new_data_complete(copy):
+    change_a_count(copy)
+    kill_at(copy, "analysis.clean", "clean: swapped")
+    processed = copy / "data" / "processed"
+    loaded = data.load(processed)  # complete and matching its manifest
+    manifest.verify_inputs(processed, copy)  # and built from today's raw files
+    assert len(loaded.claims) > 0
+    make(copy, "report")  # data is up to date: only the pages are rebuilt
+    assert_readable(copy)
+    # The killed build's staging folder (holding the old data) goes with the next data build.
+    subprocess.run(
+        [str(copy / ".venv" / "bin" / "python"), "-m", "analysis.clean"],
+        cwd=copy,
+        env=child_env(copy, None),
+        check=True,
+        capture_output=True,
+    )
+    assert not list((copy / "data").glob(".processed.staging-*"))
+
+
+@pytest.mark.slow
+def test_kill_during_notebook_execution_keeps_previous_pages(copy, tmp_path):
+    before = outputs(copy)
+    notebook = copy / "notebooks" / "02-casualties-over-time.py"
+    original = notebook.read_text(encoding="utf-8")
+    marker = tmp_path / "kernel.pid"
+    notebook.write_text(
+        original
+        + "\n# %%\nimport os, time\n"
+        + f"open({str(marker)!r}, 'w').write(str(os.getpid()))\ntime.sleep(600)\n",
+        encoding="utf-8",
+    )
+    try:
+        kill_at(copy, "analysis.render", None, marker=marker)
+    finally:
+        notebook.write_text(original, encoding="utf-8")
+        # The kernel runs in its own session: end it too (it is this test's process).
+        kernel = int(marker.read_text()) if marker.exists() and marker.read_text() else None
+        if kernel:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(kernel, signal.SIGKILL)
+    assert outputs(copy) == before
+    assert_readable(copy)
+    make(copy, "report")
+    assert_readable(copy)
+
+
+@pytest.mark.slow
+def test_kill_while_writing_pages_leaves_every_page_whole(copy):
+    (copy / "reports" / "index.html").unlink()  # force the renderer to write the extra pages
+    kill_at(copy, "analysis.render", "render: writing methodology.html")
+    data.load(copy / "data" / "processed")
+    for page in (copy / "reports").glob("*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>"), page.name
+    make(copy, "report")
+    assert_readable(copy)
+
+
+@pytest.mark.slow
+def test_two_builds_at_once_equal_one_clean_build(copy):
+    change_a_count(copy)
+    env = child_env(copy, None)
+    env.pop("PYTHONPATH")
+    runs = [
+        subprocess.Popen(
+            ["make", "-C", str(copy), "report"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=900), p.stdout.read(), p.stderr.read()) for p in runs]
+    for p in runs:
+        p.stdout.close()
+        p.stderr.close()
+    for code, out, err in results:
+        assert code == 0, f"{out}\n{err}"
+    together = outputs(copy)
+    assert_readable(copy)
+    make(copy, "clean")
+    make(copy, "report")
+    assert outputs(copy) == together
+
+
+@pytest.mark.slow
+def test_read_only_raw_builds_and_is_not_touched(copy):
+    raw = copy / "data" / "raw"
+    shutil.rmtree(copy / "data" / "processed")
+    files = [p for p in sorted(raw.rglob("*")) if p.is_file()]
+    before = {p: (p.stat().st_mtime_ns, manifest.sha256_file(p)) for p in files}
+    modes = {p: p.stat().st_mode for p in [raw, *raw.rglob("*")]}
+    subprocess.run(["chmod", "-R", "a-w", str(raw)], check=True)
+    try:
+        make(copy, "report")
+    finally:
+        for path, mode in modes.items():
+            os.chmod(path, mode)
+    after = {p: (p.stat().st_mtime_ns, manifest.sha256_file(p)) for p in files}
+    assert after == before
+    assert sorted(p for p in raw.rglob("*") if p.is_file()) == files
+    assert_readable(copy)
+
+
+@pytest.mark.slow
+def test_render_refuses_when_raw_changed_since_data_was_built(copy):
+    path = copy / "data" / "raw" / "regions.csv"
+    original = path.read_bytes()
+    path.write_bytes(original + b"Extra place,locality,Mopti,\n")
+    try:
+        result = subprocess.run(
+            [str(copy / ".venv" / "bin" / "python"), "-m", "analysis.render"],
+            cwd=copy,
+            env=child_env(copy, None),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        path.write_bytes(original)
+    assert result.returncode == 2
+    assert "data/raw/regions.csv: changed since data/processed was built" in result.stderr
+    assert "run `make data`" in result.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# In-process checks (fast)
+# --------------------------------------------------------------------------------------------
+
+
+def test_raw_files_are_opened_read_only(raw_dir, tmp_path):
+    """Root ignores permissions, so check the open calls: every file under raw is opened for
+    reading only (audit hook on open / os.open), and nothing there changes."""
+    shutil.copy2(ROOT / "data" / "raw" / "actor_map.csv", raw_dir / "actor_map.csv")
+    (raw_dir / "acled").mkdir()
+    shutil.copy2(FIXTURES / "acled" / "acled-2025-06-01.csv", raw_dir / "acled")
+    files = sorted(p for p in raw_dir.rglob("*") if p.is_file())
+    before = {p: (p.stat().st_mtime_ns, manifest.sha256_file(p)) for p in files}
+    opened: list[tuple[str, object, int]] = []
+    root = str(raw_dir.resolve())
+
+    def hook(event, args):
+        if event == "open" and str(args[0]).startswith(root):
+            opened.append((str(args[0]), args[1], args[2]))
+
+    _AUDIT["hooks"].append(hook)
+    _AUDIT["on"] = True
+    try:
+        assert clean.main(["--raw", str(raw_dir), "--out", str(tmp_path / "processed")]) == 0
+    finally:
+        _AUDIT["on"] = False
+        _AUDIT["hooks"].clear()
+    assert opened, "no raw file was opened through Python"
+    for path, mode, flags in opened:
+        if isinstance(mode, str):
+            assert not set(mode) & set("wax+"), (path, mode)
+        write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+        assert not (flags & write_flags), (path, flags)
+    assert {p: (p.stat().st_mtime_ns, manifest.sha256_file(p)) for p in files} == before
+    assert sorted(p for p in raw_dir.rglob("*") if p.is_file()) == files
+
+
+def test_verify_inputs_names_changed_and_missing_files(raw_dir, tmp_path):
+    out = tmp_path / "processed"
+    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+    manifest.verify_inputs(out)  # unchanged: passes
+    (raw_dir / "regions.csv").write_text("changed\n", encoding="utf-8")
+    (raw_dir / "context_events.csv").unlink()
+    with pytest.raises(manifest.InputsChangedError) as info:
+        manifest.verify_inputs(out)
+    text = str(info.value)
+    assert f"{raw_dir / 'regions.csv'}: changed since data/processed was built" in text
+    assert f"{raw_dir / 'context_events.csv'}: missing" in text
+    assert "run `make data`" in text
+
+
+def test_clean_fails_when_raw_changes_during_the_build(raw_dir, tmp_path, monkeypatch, capsys):
+    real_run = clean.run
+
+    def run_then_edit(raw, out):
+        record = real_run(raw, out)
+        edit = raw / "sources.csv"
+        edit.write_text(edit.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        return record
+
+    monkeypatch.setattr(clean, "run", run_then_edit)
+    code = clean.main(["--raw", str(raw_dir), "--out", str(tmp_path / "processed")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "sources.csv: changed since data/processed was built" in err
+    assert "run `make data`" in err
+
+
+def test_publish_swaps_everything_at_once_and_keeps_the_lock(tmp_path):
+    out = tmp_path / "processed"
+    clean.publish(out, {"a.parquet": b"old", "stale.parquet": b"x"}, b"{}")
+    (out / clean.LOCK).touch()
+    lock_inode = (out / clean.LOCK).stat().st_ino
+    clean.publish(out, {"a.parquet": b"new"}, b'{"n": 1}')
+    assert (out / "a.parquet").read_bytes() == b"new"
+    assert not (out / "stale.parquet").exists()
+    assert (out / clean.LOCK).stat().st_ino == lock_inode
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
+
+
+# --------------------------------------------------------------------------------------------
+# Notebook failures fit on one screen
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_notebook_failure_names_notebook_cell_and_error_in_one_screen(tmp_path):
+    notebook = tmp_path / "07-broken.py"
+    notebook.write_text(
+        "# %% [markdown]\n# A broken page\n\n"
+        "# %%\nx = 1\n\n"
+        "# %%\ndef deep(n):\n    if n == 0:\n"
+        "        raise KeyError('no column named casualties_max ' + 'x' * 2000)\n"
+        "    return deep(n - 1)\n\n\ndeep(30)\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(render.NotebookFailed) as info:
+        render.execute(render.Page(notebook))
+    message = str(info.value)
+    lines = message.splitlines()
+    assert len(lines) <= 15, message
+    assert lines[0] == "notebook 07-broken.py failed"
+    assert "in cell 2 (code cell starting: 'def deep(n):')" in message
+    assert "KeyError: " in message and "no column named casualties_max" in message
+    assert max(len(line) for line in lines) <= 700
