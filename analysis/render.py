@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import sys
+import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from pathlib import Path
 import jinja2
 import jupytext
 import nbformat
+from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
@@ -129,22 +131,30 @@ def load_notebook(page: Page) -> nbformat.NotebookNode:
 
 def execute(page: Page) -> nbformat.NotebookNode:
     nb = load_notebook(page)
-    client = NotebookClient(
-        nb,
-        kernel_name="python3",
-        timeout=CELL_TIMEOUT,
-        resources={"metadata": {"path": str(page.notebook.parent)}},
-        allow_errors=False,
-        # The kernel talks to this process over loopback only; its warning about unencrypted
-        # TCP would be noise in every build log. Errors are still printed.
-        extra_arguments=["--IPKernelApp.log_level=ERROR"],
-    )
-    try:
-        client.execute()
-    except CellExecutionError as exc:
-        raise NotebookFailed(page, describe_failure(page, nb, exc)) from None
-    except Exception as exc:  # kernel died, timeout, ...
-        raise NotebookFailed(page, f"{page.notebook.name}: {type(exc).__name__}: {exc}") from None
+    # Kernels talk to this process over Unix sockets in a private folder, not TCP: several
+    # kernels started at once could otherwise pick the same free port ("Address already in
+    # use"), and no port is opened at all.
+    with tempfile.TemporaryDirectory(prefix="mali-kernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
+        client = NotebookClient(
+            nb,
+            km=km,
+            kernel_name="python3",
+            timeout=CELL_TIMEOUT,
+            resources={"metadata": {"path": str(page.notebook.parent)}},
+            allow_errors=False,
+            # Kernel warnings (e.g. on shutdown) would be noise in every build log; errors
+            # still print.
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+        try:
+            client.execute()
+        except CellExecutionError as exc:
+            raise NotebookFailed(page, describe_failure(page, nb, exc)) from None
+        except Exception as exc:  # kernel died, timeout, ...
+            raise NotebookFailed(
+                page, f"{page.notebook.name}: {type(exc).__name__}: {exc}"
+            ) from None
     return nb
 
 
