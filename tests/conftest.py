@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -34,3 +36,30 @@ def append_row(path: Path, row: str) -> int:
         text += "\n"
     path.write_text(text + row + "\n", encoding="utf-8")
     return len((text + row).splitlines())
+
+
+def tracked_files() -> list[str]:
+    """Files git tracks or would track (untracked, not ignored) in this checkout."""
+    out = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line for line in out.splitlines() if (ROOT / line).is_file()]
+
+
+def repo_copy(target: Path) -> Path:
+    """Copy the repository's files to ``target``, sharing this checkout's environments.
+
+    .venv and .tools are symlinked, so a test exercises the Makefile, the pipeline and the
+    renderer without downloading packages again.
+    """
+    for name in tracked_files():
+        dest = target / name
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, dest)
+    for env_dir in (".venv", ".tools"):
+        os.symlink(ROOT / env_dir, target / env_dir)
+    return target

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_make import make, tracked_files
+from tests.conftest import ROOT, repo_copy
+from tests.test_make import make
 
 pytestmark = pytest.mark.slow
 
@@ -65,13 +65,7 @@ def chromium_path() -> str | None:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
     """A temporary copy of the repository with its reports built by `make report`."""
-    target = tmp_path_factory.mktemp("browser") / "repo"
-    for name in tracked_files():
-        dest = target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, dest)
-    for env_dir in (".venv", ".tools"):
-        os.symlink(ROOT / env_dir, target / env_dir)
+    target = repo_copy(tmp_path_factory.mktemp("browser") / "repo")
     make(target, "report")
     return target
 

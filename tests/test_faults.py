@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from analysis import clean, data, manifest, render
-from tests.conftest import FIXTURES, ROOT
-from tests.test_make import digest, make, tracked_files
+from tests.conftest import FIXTURES, ROOT, repo_copy
+from tests.test_make import digest, make
 
 KILL_TIMEOUT = 300
 
@@ -45,13 +45,7 @@ sys.addaudithook(_dispatch)
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory) -> Path:
     """A built copy of the repository (sharing this checkout's environments)."""
-    target = tmp_path_factory.mktemp("faults") / "repo"
-    for name in tracked_files():
-        dest = target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, dest)
-    for env_dir in (".venv", ".tools"):
-        os.symlink(ROOT / env_dir, target / env_dir)
+    target = repo_copy(tmp_path_factory.mktemp("faults") / "repo")
     make(target, "report")
     return target
 

@@ -8,26 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import repo_copy
 
 pytestmark = pytest.mark.slow
-
-
-def tracked_files() -> list[str]:
-    out = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return [line for line in out.splitlines() if (ROOT / line).is_file()]
 
 
 def make(copy: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -51,14 +39,7 @@ def digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def copy(tmp_path_factory) -> Path:
-    target = tmp_path_factory.mktemp("repo") / "repo"
-    for name in tracked_files():
-        dest = target / name
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, dest)
-    for env_dir in (".venv", ".tools"):
-        os.symlink(ROOT / env_dir, target / env_dir)
-    return target
+    return repo_copy(tmp_path_factory.mktemp("repo") / "repo")
 
 
 def test_cold_build_produces_every_page(copy):

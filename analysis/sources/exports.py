@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import re
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from pandera.typing.pandas import Series
 
 from analysis.csvio import display_name, read_csv_strict
 from analysis.errors import DataError, Problem
+from analysis.manifest import sha256_file
 from analysis.vocab import MALI_BBOX, OPERATION_TYPES, PERPETRATORS
 
 DATASETS = ("acled", "ucdp")
@@ -382,14 +382,6 @@ def csv_lines(frame: pd.DataFrame, first_line: int) -> pd.Index:
 
 _DATED_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
 _UCDP_VERSION = re.compile(r"ged(?:event)?[-_]?v?(\d{2})[._]?(\d)(?:[._](\d+))?", re.IGNORECASE)
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def version_and_access(path: Path) -> tuple[str, str]:
