@@ -41,6 +41,10 @@ PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
 PROCESSED := data/processed/manifest.json
 INDEX := reports/index.html
 
+# Outputs written atomically by our own code are never half-written, and a failed report build
+# must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
+.PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf
+
 .PHONY: help env data report lab test lint format check bench clean distclean fetch-acled fetch-ucdp pdf
 
 help: ## List the targets

@@ -10,6 +10,8 @@
 # methodology page explains the range rule and the grades.
 
 # %%
+import html
+
 import pandas as pd
 from IPython.display import HTML
 
@@ -45,9 +47,8 @@ charts.show(
 # %% [markdown]
 # ## Cumulative toll
 #
-# The band widens where sources disagree most; the largest single step is the Moura killings of
-# March 2022, for which figures run from about 300 (Human Rights Watch) to more than 500 (the UN
-# human-rights office).
+# The band widens where sources disagree. The table under the chart lists, for the incident whose
+# sources disagree most, what each source claimed and whether it counts towards the range.
 
 # %%
 cumulative = metrics.cumulative_range(monthly)
@@ -65,6 +66,36 @@ charts.show(
     fig,
     alt=f"Reported civilian deaths add up to {end_range} between {monthly.index.min():%B %Y} "
     f"and {monthly.index.max():%B %Y}; the band is widest after the step of {peak:%B %Y}.",
+)
+
+# %%
+spread = incidents["civilians_killed_max"] - incidents["civilians_killed_min"]
+widest = incidents.loc[spread.fillna(-1).idxmax()]
+claims = processed.claims[
+    (processed.claims["incident_id"] == widest["incident_id"])
+    & (processed.claims["victim_group"] == "civilians")
+    & (processed.claims["outcome"] == "killed")
+]
+claim_table = pd.DataFrame(
+    {
+        "Source": claims["publisher"],
+        "Their words": claims["source_wording"],
+        "Recorded as": [
+            charts.fmt_range(int(a), int(b))
+            for a, b in zip(claims["count_min"], claims["count_max"], strict=True)
+        ],
+        "Counts towards the range": claims["is_party_claim"].map(
+            {False: "yes", True: "no: a party to the conflict"}
+        ),
+    }
+)
+widest_range = charts.fmt_range(
+    int(widest["civilians_killed_min"]), int(widest["civilians_killed_max"])
+)
+place = widest["locality"] if pd.notna(widest["locality"]) else widest["incident_id"]
+HTML(
+    f"<p>{html.escape(str(place))}, {widest['date_start']:%B %Y}: the incident range is "
+    f"{widest_range} civilians killed.</p>" + charts.table_html(claim_table)
 )
 
 # %% [markdown]

@@ -95,3 +95,30 @@ def test_broken_input_stops_make_and_keeps_previous_outputs(copy):
     assert "line 2" in result.stderr and "'aliens'" in result.stderr
     after = digest(copy / "reports") | digest(copy / "data" / "processed")
     assert after == before
+
+
+def test_failing_notebook_keeps_every_page_and_the_index(copy):
+    make(copy, "report")
+    reports = copy / "reports"
+    index_before = (reports / "index.html").read_bytes()
+    page_03 = (reports / "03-operations-over-time.html").read_bytes()
+    # A change to the package makes every page stale; notebook 03 then fails.
+    metrics = copy / "analysis" / "metrics.py"
+    metrics_text = metrics.read_text()
+    notebook = copy / "notebooks" / "03-operations-over-time.py"
+    notebook_text = notebook.read_text()
+    metrics.write_text(metrics_text + "\n# a comment that changes the build key\n")
+    notebook.write_text(notebook_text + "\n# %%\nraise RuntimeError('deliberate')\n")
+    try:
+        result = make(copy, "report", check=False)
+    finally:
+        metrics.write_text(metrics_text)
+        notebook.write_text(notebook_text)
+    assert result.returncode != 0
+    assert "03-operations-over-time.py" in result.stderr and "deliberate" in result.stderr
+    assert "Deleting file" not in result.stderr
+    for nb in (copy / "notebooks").glob("[0-9][0-9]-*.py"):
+        assert (reports / f"{nb.stem}.html").exists(), nb.stem
+    assert (reports / "03-operations-over-time.html").read_bytes() == page_03
+    assert (reports / "index.html").read_bytes() == index_before
+    make(copy, "report")  # and the next build recovers
