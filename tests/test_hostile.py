@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 
 from analysis import briefing, charts, clean, export, manifest, render
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, preserved_environ
 
 HOSTILE = FIXTURES / "hostile"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -225,13 +225,9 @@ def test_notebook_pages_escape_hostile_text(processed, tmp_path):
 
     root = project_copy(tmp_path)
     reports = tmp_path / "reports"
-    env_before = dict(os.environ)
-    os.environ["MALI_ROOT"] = str(root)
-    try:
+    with preserved_environ():
+        os.environ["MALI_ROOT"] = str(root)
         assert render.render(root, processed, reports) == 0
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
     pages = sorted(reports.glob("*.html"))
     assert len(pages) >= 8
     for page in pages:

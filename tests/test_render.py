@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from analysis import clean, render
-from tests.conftest import FIXTURES, ROOT
+from tests.conftest import FIXTURES, ROOT, preserved_environ
 
 pytestmark = pytest.mark.slow
 
@@ -41,13 +41,9 @@ def built(tmp_path_factory):
     shutil.copytree(FIXTURES / "curated", raw)
     assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
     reports = tmp / "reports"
-    env_before = dict(os.environ)
-    os.environ["MALI_ROOT"] = str(root)
-    try:
+    with preserved_environ():
+        os.environ["MALI_ROOT"] = str(root)
         assert render.render(root, processed, reports) == 0
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
     return root, processed, reports
 
 
@@ -139,12 +135,8 @@ def test_cross_source_page_with_exports(tmp_path):
     shutil.copy(ROOT / "data" / "raw" / "actor_map.csv", raw)
     processed, reports = tmp_path / "processed", tmp_path / "reports"
     assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
-    env_before = dict(os.environ)
-    try:
+    with preserved_environ():
         assert render.render(root, processed, reports, only={"05-cross-source"}) == 0
-    finally:
-        os.environ.clear()
-        os.environ.update(env_before)
     page = (reports / "05-cross-source.html").read_text(encoding="utf-8")
     assert 'alt="Monthly civilian deaths by source as ranges: Curated record' in page
     assert "ACLED 16–30" in page and "UCDP 27–45" in page
