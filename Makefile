@@ -76,9 +76,9 @@ $(INDEX) $(PAGES) &: $(NOTEBOOKS) $(PROCESSED) $(PACKAGE) matplotlibrc METHODOLO
 
 report: $(INDEX) ## Build the HTML reports in reports/ (runs `data` first)
 
-reports/briefing.pdf: $(INDEX) analysis/pdf.py
+reports/briefing.pdf: $(INDEX) analysis/report/pdf.py
 	@tools/ensure-chromium >/dev/null
-	$(PY) -m analysis.pdf
+	$(PY) -m analysis.report.pdf
 
 pdf: reports/briefing.pdf ## Print the briefing to reports/briefing.pdf (headless Chromium)
 
@@ -106,10 +106,10 @@ bench: $(ENV_STAMP) ## Measure set-up, cold and no-op builds against nbconvert, 
 	@if [ -f bench/bench_scale.py ]; then $(PY) bench/bench_scale.py; fi
 
 fetch-acled: $(ENV_STAMP) ## Download a Mali ACLED export (needs ACLED_USERNAME, ACLED_PASSWORD)
-	$(PY) -m analysis.fetch acled --out data/raw/acled/
+	$(PY) -m analysis.sources.fetch acled --out data/raw/acled/
 
 fetch-ucdp: $(ENV_STAMP) ## Download Mali UCDP GED events (needs UCDP_TOKEN; UCDP_VERSION=25.1)
-	$(PY) -m analysis.fetch ucdp --out data/raw/ucdp/ --version $${UCDP_VERSION:-25.1}
+	$(PY) -m analysis.sources.fetch ucdp --out data/raw/ucdp/ --version $${UCDP_VERSION:-25.1}
 
 clean: ## Remove build outputs (data/processed, reports)
 	rm -rf data/processed reports

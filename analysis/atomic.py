@@ -1,4 +1,4 @@
-"""Write files so that a reader never sees half of one, and build locks.
+"""Files: written so that a reader never sees half of one, build locks, and content hashes.
 
 Each output goes to a temporary file in its destination folder (same file system, so the final
 ``os.replace`` is atomic), is flushed to disk, made world-readable, then renamed into place.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -101,3 +102,15 @@ def exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.EXDEV, errno.ENOTSUP, errno.EPERM):
         return False
     raise OSError(err, os.strerror(err), str(a), None, str(b))
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

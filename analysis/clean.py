@@ -13,26 +13,24 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from analysis import atomic, manifest, paths
-from analysis.csvio import display_name
-from analysis.derive import build_claims, build_incidents
+from analysis import atomic, paths
 from analysis.errors import DataError
-from analysis.schemas import Claims, Incidents
-from analysis.sources.combined import Exports, export_files, links, read_exports
-from analysis.sources.curated import TABLES, Curated, input_files, read_curated
-from analysis.validation import validate_frame
+from analysis.pipeline import manifest
+from analysis.pipeline.curated import Curated, read_curated
+from analysis.pipeline.derive import build_claims, build_incidents
+from analysis.pipeline.exports import Exports, export_files, links, read_exports
+from analysis.pipeline.publish import LOCK, publish
+from analysis.pipeline.schemas import Claims, Incidents
+from analysis.pipeline.validation import validate_frame
+from analysis.sources.csvio import display_name
+from analysis.sources.curated import FILES, input_files
 
-MANIFEST = "manifest.json"
 REPORT = "validation_report.md"
-LOCK = ".build.lock"
 
 
 def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, pd.DataFrame]:
@@ -82,7 +80,7 @@ def validation_report(
         "| input | rows |",
         "|---|---|",
     ]
-    for table, (filename, _, _) in TABLES.items():
+    for table, (filename, _) in FILES.items():
         path = raw_dir / filename
         rows = len(getattr(curated, table))
         lines.append(f"| {display_name(path)} | {rows if path.exists() else 'absent'} |")
@@ -112,7 +110,7 @@ def validation_report(
 def run(raw_dir: Path, out_dir: Path) -> dict:
     """Build every processed output from ``raw_dir`` into ``out_dir``; return the manifest."""
     curated = read_curated(raw_dir)
-    exports = read_exports(raw_dir, curated.regions)
+    exports = read_exports(raw_dir, curated.regions, raw_dir / "actor_map.csv")
     tables = build_tables(curated, exports)
 
     outputs: dict[str, bytes] = {f"{n}.parquet": parquet_bytes(f) for n, f in tables.items()}
@@ -136,69 +134,6 @@ def run(raw_dir: Path, out_dir: Path) -> dict:
     }
     publish(out_dir, outputs, manifest.dumps(record).encode("utf-8"))
     return record
-
-
-def publish(out_dir: Path, outputs: dict[str, bytes], manifest_bytes: bytes) -> None:
-    """Replace ``out_dir`` with a complete set of outputs, so a reader sees all old or all new.
-
-    Everything, the manifest included, is written to a sibling staging folder, flushed to disk,
-    then swapped with ``out_dir`` in one atomic step (Linux ``renameat2``); a build killed at any
-    point leaves the previous outputs complete and readable. Where the file system cannot swap
-    folders, files are renamed into place one by one, the old manifest removed first and the new
-    one written last: an interrupted swap then leaves no manifest, so ``make`` rebuilds and
-    ``analysis.data.load`` refuses the mixed state.
-    """
-    out_dir = Path(out_dir)
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{out_dir.name}."
-    # Leftovers of builds killed before they could clean up (callers hold the build lock).
-    for leftover in [*parent.glob(f"{prefix}staging-*"), *out_dir.glob(".staging-*")]:
-        shutil.rmtree(leftover, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f"{prefix}staging-"))
-    try:
-        os.chmod(staging, 0o755)
-        for name, data in [*outputs.items(), (MANIFEST, manifest_bytes)]:
-            with open(staging / name, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.chmod(staging / name, 0o644)
-            atomic.fault_point(f"clean: staged {name}")
-        if not out_dir.exists():
-            atomic.fault_point("clean: before swap")
-            os.rename(staging, out_dir)
-            return
-        lock = out_dir / LOCK
-        if lock.exists():  # the same lock file (inode) must stay in place for waiting builds
-            os.link(lock, staging / LOCK)
-        atomic.fault_point("clean: before swap")
-        if atomic.exchange(staging, out_dir):
-            atomic.fault_point("clean: swapped")
-            return  # ``staging`` now holds the previous outputs: removed below
-        (staging / LOCK).unlink(missing_ok=True)
-        _publish_file_by_file(out_dir, staging, outputs, manifest_bytes)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _publish_file_by_file(
-    out_dir: Path, staging: Path, outputs: dict[str, bytes], manifest_bytes: bytes
-) -> None:
-    old_manifest = out_dir / MANIFEST
-    stale: set[str] = set()
-    if old_manifest.exists():
-        try:
-            stale = set(manifest.load(old_manifest).get("outputs", {})) - set(outputs)
-        except ValueError:
-            stale = set()
-        old_manifest.unlink()
-    for name in outputs:
-        os.replace(staging / name, out_dir / name)
-        atomic.fault_point(f"clean: replaced {name}")
-    for name in stale:
-        (out_dir / name).unlink(missing_ok=True)
-    atomic.write_bytes(out_dir / MANIFEST, manifest_bytes)
 
 
 def main(argv: list[str] | None = None) -> int:

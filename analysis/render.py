@@ -35,9 +35,11 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
-from analysis import atomic, export, manifest, paths
+from analysis import atomic, paths
+from analysis.pipeline import manifest
+from analysis.report import export
 
-TEMPLATES = Path(__file__).parent / "templates"
+TEMPLATES = Path(__file__).parent / "report" / "templates"
 KEY_META = re.compile(r'<meta name="build-key" content="([0-9a-f]{64})">')
 CELL_TIMEOUT = 600
 
@@ -237,7 +239,7 @@ def render(
     workers: int | None = None,
 ) -> int:
     """Build stale pages and the index. Returns the number of failed notebooks."""
-    from analysis import briefing
+    from analysis.report import briefing
 
     kernel_environment(root, processed)
     pages = discover(root / "notebooks")

@@ -6,6 +6,10 @@ reader sees. Changing a code is a data migration; changing a label is not.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pandas as pd
+
 PERPETRATORS: dict[str, str] = {
     "malian_forces": "Malian armed forces alone",
     "malian_forces_wagner": "Malian forces with Wagner",
@@ -104,3 +108,8 @@ REGIONS: tuple[str, ...] = (
 MALI_BBOX = {"lon_min": -12.4, "lon_max": 4.4, "lat_min": 10.1, "lat_max": 25.1}
 
 EARLIEST_DATE = "2012-01-01"
+
+
+def today() -> pd.Timestamp:
+    """The latest date any record may carry (no incident can be dated in the future)."""
+    return pd.Timestamp(dt.date.today())

@@ -29,7 +29,7 @@ CHILD = """
 import json, resource, sys, time
 t0 = time.perf_counter()
 from pathlib import Path
-from analysis.sources.exports import load_actor_map
+from analysis.sources.actors import load_actor_map
 from analysis.sources.acled import read_acled
 t1 = time.perf_counter()
 result = read_acled(Path(sys.argv[1]), load_actor_map(Path(sys.argv[2])))
@@ -66,7 +66,7 @@ def machine() -> dict:
 
 
 def run(sizes: list[int], seed: int) -> dict:
-    from analysis.synth import write_synthetic_acled
+    from tests.synth import write_synthetic_acled
 
     actor_map = ROOT / "data" / "raw" / "actor_map.csv"
     results = []

@@ -14,7 +14,7 @@
 import pandas as pd
 from IPython.display import HTML
 
-from analysis import charts, data, metrics
+from analysis.report import charts, data, metrics
 from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS
 
 processed = data.load()

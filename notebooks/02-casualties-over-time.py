@@ -15,7 +15,7 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-from analysis import charts, data, metrics
+from analysis.report import charts, data, metrics
 
 processed = data.load()
 events = processed.context_events

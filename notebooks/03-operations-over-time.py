@@ -13,7 +13,7 @@
 import pandas as pd
 from IPython.display import display
 
-from analysis import charts, data, metrics
+from analysis.report import charts, data, metrics
 from analysis.vocab import OPERATION_TYPES, PERPETRATOR_GROUPS
 
 processed = data.load()

@@ -14,7 +14,7 @@
 # %%
 from IPython.display import HTML
 
-from analysis import charts, data, geo, metrics
+from analysis.report import charts, data, geo, metrics
 
 processed = data.load()
 incidents = metrics.filter_grades(processed.incidents, ["A", "B"])

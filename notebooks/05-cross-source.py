@@ -14,7 +14,7 @@
 import pandas as pd
 from IPython.display import HTML, display
 
-from analysis import charts, compare, data, metrics
+from analysis.report import charts, compare, data, metrics
 from analysis.vocab import OPERATION_TYPES
 
 processed = data.load()

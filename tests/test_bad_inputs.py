@@ -24,10 +24,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import clean, schemas
+from analysis import clean
 from analysis.errors import DataError, shorten
+from analysis.pipeline import schemas
 from analysis.sources.acled import read_acled
-from analysis.sources.exports import UNMAPPED_RULE, load_actor_map
+from analysis.sources.actors import UNMAPPED_RULE, load_actor_map
 from analysis.vocab import PERPETRATORS, VICTIM_GROUPS
 from tests.conftest import FIXTURES, ROOT
 

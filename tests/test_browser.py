@@ -201,9 +201,9 @@ def test_pdf_of_the_briefing(site):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
     env["PYTHONPATH"] = str(site)
     if chromium_path() is None:
-        pytest.skip(f"{NOT_RUN}no Chromium for `python -m analysis.pdf`")
+        pytest.skip(f"{NOT_RUN}no Chromium for `python -m analysis.report.pdf`")
     result = subprocess.run(
-        [sys.executable, "-m", "analysis.pdf"],
+        [sys.executable, "-m", "analysis.report.pdf"],
         cwd=site,
         env=env,
         capture_output=True,

@@ -6,8 +6,9 @@ import json
 
 import pandas as pd
 
-from analysis import clean, data
-from analysis.manifest import sha256_file
+from analysis import clean
+from analysis.pipeline.manifest import sha256_file
+from analysis.report import data
 from tests.conftest import edit_csv
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.csvio import read_csv_strict
 from analysis.errors import DataError
+from analysis.sources.csvio import read_csv_strict
 
 COLUMNS = ["id", "name", "count"]
 

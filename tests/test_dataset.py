@@ -9,7 +9,7 @@ import pytest
 
 from analysis import paths
 from analysis.clean import build_tables
-from analysis.sources.curated import read_curated
+from analysis.pipeline.curated import read_curated
 
 
 @pytest.fixture(scope="module")

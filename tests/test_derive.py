@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean import build_tables
-from analysis.derive import build_claims, claim_ranges
-from analysis.sources.curated import read_curated
+from analysis.pipeline.curated import read_curated
+from analysis.pipeline.derive import build_claims, claim_ranges
 
 
 def incidents(raw_dir) -> pd.DataFrame:
@@ -62,7 +62,7 @@ def test_two_national_outlets_make_grade_b(raw_dir):
             "source_wording": ["one", "two or three"],
         }
     )
-    from analysis.derive import evidence
+    from analysis.pipeline.derive import evidence
 
     graded = evidence(build_claims(claims, pd.concat([curated.sources, extra])))
     assert graded.set_index("incident_id").loc["x-2022-01", "evidence_grade"] == "B"

@@ -22,7 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import clean, data, manifest, render
+from analysis import clean, render
+from analysis.pipeline import manifest, publish
+from analysis.report import data
 from tests.conftest import FIXTURES, ROOT, repo_copy
 from tests.test_make import digest, make
 
@@ -354,13 +356,13 @@ def test_clean_fails_when_raw_changes_during_the_build(raw_dir, tmp_path, monkey
 
 def test_publish_swaps_everything_at_once_and_keeps_the_lock(tmp_path):
     out = tmp_path / "processed"
-    clean.publish(out, {"a.parquet": b"old", "stale.parquet": b"x"}, b"{}")
-    (out / clean.LOCK).touch()
-    lock_inode = (out / clean.LOCK).stat().st_ino
-    clean.publish(out, {"a.parquet": b"new"}, b'{"n": 1}')
+    publish.publish(out, {"a.parquet": b"old", "stale.parquet": b"x"}, b"{}")
+    (out / publish.LOCK).touch()
+    lock_inode = (out / publish.LOCK).stat().st_ino
+    publish.publish(out, {"a.parquet": b"new"}, b'{"n": 1}')
     assert (out / "a.parquet").read_bytes() == b"new"
     assert not (out / "stale.parquet").exists()
-    assert (out / clean.LOCK).stat().st_ino == lock_inode
+    assert (out / publish.LOCK).stat().st_ino == lock_inode
     assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]
 
 

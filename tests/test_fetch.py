@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import fetch
-from analysis.fetch import Request, Response
+from analysis.sources import fetch
 from analysis.sources.acled import read_acled
-from analysis.sources.exports import load_actor_map
+from analysis.sources.actors import load_actor_map
+from analysis.sources.fetch import Request, Response
 from analysis.sources.ucdp import GED_COLUMNS, read_ucdp
 
 ROOT = Path(__file__).resolve().parents[1]

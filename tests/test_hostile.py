@@ -18,7 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import briefing, charts, clean, export, manifest, render
+from analysis import clean, render
+from analysis.pipeline import manifest, publish
+from analysis.report import briefing, charts, export
 from tests.conftest import FIXTURES, preserved_environ
 
 HOSTILE = FIXTURES / "hostile"
@@ -137,7 +139,7 @@ def processed_with_bad_url(processed: Path, tmp_path: Path) -> Path:
         "sha256": manifest.sha256_bytes(outputs["sources.parquet"]),
         "bytes": len(outputs["sources.parquet"]),
     }
-    clean.publish(out, outputs, manifest.dumps(record).encode())
+    publish.publish(out, outputs, manifest.dumps(record).encode())
     return out
 
 

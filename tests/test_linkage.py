@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis.linkage import OUTPUT_COLUMNS, haversine_km, link_incidents, normalise_place
+from analysis.pipeline.linkage import OUTPUT_COLUMNS, haversine_km, link_incidents, normalise_place
 
 
 def _incidents(**overrides) -> pd.DataFrame:

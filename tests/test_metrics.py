@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import metrics
 from analysis.clean import build_tables
-from analysis.sources.curated import read_curated
+from analysis.pipeline.curated import read_curated
+from analysis.report import metrics
 
 
 def tables(raw_dir):

@@ -1,4 +1,4 @@
-"""`python -m analysis.pdf`: headless Chromium prints a page to a PDF, offline and atomically."""
+"""`python -m analysis.report.pdf`: headless Chromium prints a page to a PDF, offline and atomically."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import pdf
+from analysis.report import pdf
 from tests.conftest import ROOT
 
 PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
@@ -25,7 +25,7 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
     environment.update(PYTHONPATH=str(ROOT), **env)
     return subprocess.run(
-        [sys.executable, "-m", "analysis.pdf", *args],
+        [sys.executable, "-m", "analysis.report.pdf", *args],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -2,7 +2,7 @@
 
 - Any table of text survives a CSV round trip through ``read_csv_strict`` cell for cell.
 - Any curated dataset the schemas accept survives the pipeline with its totals intact: each
-  incident's range is what the range rule (METHODOLOGY.md, ``analysis.derive``) predicts from
+  incident's range is what the range rule (METHODOLOGY.md, ``analysis.pipeline.derive``) predicts from
   its claims, computed here independently, and the totals add up.
 - A dataset with one broken invariant is rejected, with the broken rule named.
 - After aggregation (``analysis.metrics``) a minimum never exceeds its maximum.
@@ -21,11 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import metrics
 from analysis.clean import build_tables
-from analysis.csvio import read_csv_strict
 from analysis.errors import DataError
-from analysis.sources.curated import TABLES, read_curated
+from analysis.pipeline.curated import MODELS, read_curated
+from analysis.report import metrics
+from analysis.sources.csvio import read_csv_strict
+from analysis.sources.curated import FILES
 
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # Each pipeline example validates a whole dataset (~0.3 s): fewer examples keep the suite fast.
@@ -75,7 +76,7 @@ REGIONS = "name,level,region,note\nMopti,region,Mopti,\n"
 
 
 def header(table: str) -> list[str]:
-    _, model, _ = TABLES[table]
+    model = MODELS[table]
     return list(model.to_schema().columns)
 
 
@@ -137,7 +138,7 @@ def write_dataset(folder: Path, ds: dict) -> None:
         writer.writerow(columns)
         for row in rows:
             writer.writerow([row.get(c, "") for c in columns])
-        (folder / TABLES[table][0]).write_text(buffer.getvalue(), encoding="utf-8")
+        (folder / FILES[table][0]).write_text(buffer.getvalue(), encoding="utf-8")
 
     write("incidents", ds["incidents"])
     write(

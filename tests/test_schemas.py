@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from analysis.errors import DataError
-from analysis.sources.curated import read_curated
+from analysis.pipeline.curated import read_curated
 from tests.conftest import append_row, edit_csv
 
 

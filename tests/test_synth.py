@@ -7,8 +7,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.sources.acled import COLUMNS_2023, read_acled
-from analysis.sources.exports import load_actor_map
-from analysis.synth import write_synthetic_acled
+from analysis.sources.actors import load_actor_map
+from tests.synth import write_synthetic_acled
 
 ROOT = Path(__file__).resolve().parents[1]
 

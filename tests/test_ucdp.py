@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from analysis.errors import DataError
-from analysis.sources.exports import EVENT_COLUMNS, UNMAPPED_RULE, load_actor_map
+from analysis.sources.actors import UNMAPPED_RULE, load_actor_map
+from analysis.sources.exports import EVENT_COLUMNS
 from analysis.sources.ucdp import read_ucdp
 
 ROOT = Path(__file__).resolve().parents[1]

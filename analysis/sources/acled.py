@@ -74,9 +74,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.csvio import display_name
 from analysis.errors import DataError, Problem
-from analysis.schemas import today
+from analysis.sources.actors import (
+    perpetrator_from_roles,
+    role_flags,
+    roles_for,
+    split_actors,
+    unmapped_problems,
+)
+from analysis.sources.csvio import display_name
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
     ExportResult,
@@ -86,14 +92,10 @@ from analysis.sources.exports import (
     header_fields,
     outside_mali,
     parse_int,
-    perpetrator_from_roles,
     provenance,
     read_text_frame,
-    role_flags,
-    roles_for,
-    split_actors,
-    unmapped_problems,
 )
+from analysis.vocab import today
 
 COLUMNS_2023 = [
     "event_id_cnty",
@@ -398,7 +400,7 @@ def read_acled(path: Path, actor_map: pd.DataFrame) -> ExportResult:
         },
         index=k.index,
     )
-    events = finish(events, name)
+    events = finish(events)
     counts = {
         "rows_read": rows_read,
         "rows_other_country": rows_read - len(m),

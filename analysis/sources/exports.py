@@ -2,15 +2,14 @@
 
 A reader turns one user-supplied file (ACLED or UCDP GED) into:
 
-- ``events``: the canonical export-event frame (``ExportEvents``), one row per kept event;
+- ``events``: the canonical export-event frame (checked by the pipeline against
+  ``analysis.pipeline.schemas.ExportEvents``), one row per kept event;
 - ``rejected``: rows of the file that broke a rule, with their CSV line and the reason, so that
   nothing is dropped silently (a third-party file is quarantined row by row, not refused whole);
 - ``provenance``: what is needed to reproduce the analysis (hash, access date, version, counts)
   and the attribution text the provider asks for.
 
-Actor strings are mapped to perpetrator roles by a reviewed, committed file
-(``data/raw/actor_map.csv``). An actor string that looks Malian-state, Wagner or Africa Corps
-but is missing from that file stops the build: a silently unmapped actor would undercount.
+Actor strings are mapped to perpetrator roles in ``analysis.sources.actors``.
 """
 
 from __future__ import annotations
@@ -25,19 +24,15 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow as pa_
 import pyarrow.compute as pac
 import pyarrow.csv as pcsv
-from pandera.typing.pandas import Series
 
-from analysis.csvio import display_name, read_csv_strict
 from analysis.errors import DataError, Problem
-from analysis.manifest import sha256_file
-from analysis.vocab import MALI_BBOX, OPERATION_TYPES, PERPETRATORS
+from analysis.sources.csvio import display_name
+from analysis.vocab import MALI_BBOX
 
 DATASETS = ("acled", "ucdp")
-ROLES = ("malian_forces", "wagner", "africa_corps", "dozo", "other_state_aligned", "excluded")
 DATE_PRECISIONS = ("day", "week", "month", "year")
 GEO_PRECISIONS = ("locality", "near_locality", "region", "country", "unknown")
 # ACLED covers Africa from 1997; anything older in an "export" is a wrong file or a typo.
@@ -81,60 +76,6 @@ ATTRIBUTION = {
     ),
 }
 
-UNMAPPED_RULE = "unmapped actor: add it to data/raw/actor_map.csv with its role"
-
-# Actor strings that must be in the reviewed map. The task's pattern put the country before
-# the force ("Mali ... Forces"), but ACLED writes "Military Forces of Mali (2021-)", so both
-# orders are matched.
-_FORCE = r"(?:Forces|Military|Police|Gendarmerie|Government)"
-STATE_ACTOR_PATTERN = re.compile(
-    rf"\b(?:Mali|Malian)\b.*\b{_FORCE}\b|\b{_FORCE}\b.*\b(?:Mali|Malian)\b|Wagner|Africa Corps",
-    re.IGNORECASE,
-)
-
-
-class ExportEvents(pa.DataFrameModel):
-    """Canonical events taken from a third-party export (ACLED or UCDP GED)."""
-
-    dataset: Series[str] = pa.Field(isin=list(DATASETS))
-    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
-    date_start: Series[pa.DateTime] = pa.Field(ge=pd.Timestamp(EARLIEST_EXPORT_DATE))
-    date_end: Series[pa.DateTime]
-    month: Series[pa.DateTime]
-    date_precision_native: Series[str]
-    date_precision: Series[str] = pa.Field(isin=list(DATE_PRECISIONS))
-    admin1: Series[str] = pa.Field(nullable=True)
-    admin2: Series[str] = pa.Field(nullable=True)
-    location: Series[str] = pa.Field(nullable=True)
-    latitude: Series[float] = pa.Field(
-        nullable=True, ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"]
-    )
-    longitude: Series[float] = pa.Field(
-        nullable=True, ge=MALI_BBOX["lon_min"], le=MALI_BBOX["lon_max"]
-    )
-    geo_precision_native: Series[str]
-    geo_precision: Series[str] = pa.Field(isin=list(GEO_PRECISIONS))
-    actor1_raw: Series[str]
-    perpetrator: Series[str] = pa.Field(isin=list(PERPETRATORS))
-    operation_type: Series[str] = pa.Field(isin=list(OPERATION_TYPES))
-    civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
-    civilians_killed_max: Series[pd.Int64Dtype] = pa.Field(ge=0)
-    fatalities_best: Series[pd.Int64Dtype] = pa.Field(ge=0)
-
-    class Config:
-        coerce = True
-        strict = True
-        ordered = True
-        unique = ("dataset", "event_id")
-
-    @pa.dataframe_check(error="date_end is before date_start")
-    def _dates_ordered(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_end"] >= df["date_start"]
-
-    @pa.dataframe_check(error="civilians_killed_min is greater than civilians_killed_max")
-    def _range_ordered(cls, df: pd.DataFrame) -> pd.Series:
-        return df["civilians_killed_min"] <= df["civilians_killed_max"]
-
 
 @dataclass
 class ExportResult:
@@ -143,126 +84,6 @@ class ExportResult:
     events: pd.DataFrame
     rejected: pd.DataFrame
     provenance: dict = field(default_factory=dict)
-
-
-# --------------------------------------------------------------------------------------------
-# Actor map
-# --------------------------------------------------------------------------------------------
-
-
-def load_actor_map(path: Path) -> pd.DataFrame:
-    """Read and check the reviewed actor map (columns dataset, actor, role, note)."""
-    frame = read_csv_strict(path, ["dataset", "actor", "role", "note"])
-    name = display_name(path)
-    problems = [
-        Problem(name, int(line), "dataset", str(v), "dataset must be acled, ucdp or any")
-        for line, v in frame["dataset"].items()
-        if v not in (*DATASETS, "any")
-    ]
-    problems += [
-        Problem(name, int(line), "role", str(v), f"role must be one of {list(ROLES)}")
-        for line, v in frame["role"].items()
-        if v not in ROLES
-    ]
-    problems += [
-        Problem(name, int(line), "actor", None, "actor is required")
-        for line, v in frame["actor"].items()
-        if pd.isna(v)
-    ]
-    dupes = frame.duplicated(["dataset", "actor"], keep="first")
-    problems += [
-        Problem(name, int(line), "dataset+actor", str(v), "actor listed twice for this dataset")
-        for line, v in frame.loc[dupes, "actor"].items()
-    ]
-    if problems:
-        raise DataError(problems)
-    return frame.reset_index(drop=True)
-
-
-def roles_for(actor_map: pd.DataFrame, dataset: str) -> dict[str, str]:
-    """actor string -> role for one dataset (rows for ``any`` apply to both)."""
-    rows = actor_map[actor_map["dataset"].isin([dataset, "any"])]
-    # A dataset-specific row wins over an ``any`` row for the same string.
-    rows = rows.assign(_specific=rows["dataset"].eq(dataset)).sort_values("_specific")
-    return dict(zip(rows["actor"].astype(str), rows["role"].astype(str), strict=True))
-
-
-def split_actors(column: pd.Series, sep: str) -> pd.Series:
-    """One row per actor named in a multi-actor cell, indexed like ``column`` (NA dropped)."""
-    parts = column.dropna().astype("str").str.split(sep, regex=False).explode().str.strip()
-    return parts[parts.ne("") & parts.notna()]
-
-
-def unmapped_problems(actors: list[pd.Series], known: dict[str, str], file: str) -> list[Problem]:
-    """Problems for actor strings that look state/Wagner/Africa Corps but are not in the map.
-
-    ``actors`` are Series of single actor strings indexed by CSV line, with a ``name`` giving
-    the column. Work on unique strings only, so a million rows cost a few thousand regexes.
-    """
-    problems: list[Problem] = []
-    for series in actors:
-        first = series[~series.duplicated(keep="first")]
-        unknown = first[~first.isin(set(known))]
-        if unknown.empty:
-            continue
-        looks_state = unknown.map(lambda s: bool(STATE_ACTOR_PATTERN.search(s)))
-        for line, value in unknown[looks_state.astype(bool)].items():
-            problems.append(Problem(file, int(line), str(series.name), str(value), UNMAPPED_RULE))
-    return problems
-
-
-def perpetrator_from_roles(flags: pd.DataFrame) -> pd.Series:
-    """vocab.PERPETRATORS code from boolean role columns (malian_forces, wagner, ...).
-
-    Rows with no state or Russian force (a Dozo militia alone, or nothing mapped) get NA:
-    the vocabulary has no code for a militia acting alone, and such events are out of scope.
-    When Wagner and Africa Corps are both named (the 2025 handover) the later name is used.
-    """
-    mali = flags["malian_forces"]
-    russian_ac = flags["africa_corps"]
-    russian_wg = flags["wagner"] & ~russian_ac
-    dozo = flags["dozo"]
-    other = flags["other_state_aligned"]
-    conditions = [
-        mali & russian_wg,
-        mali & russian_ac,
-        mali & dozo,
-        mali,
-        russian_wg,
-        russian_ac,
-        other,
-    ]
-    choices = [
-        "malian_forces_wagner",
-        "malian_forces_africa_corps",
-        "malian_forces_dozo",
-        "malian_forces",
-        "wagner",
-        "africa_corps",
-        "state_aligned_unidentified",
-    ]
-    codes = np.select(conditions, choices, default="")
-    return pd.Series(codes, index=flags.index, dtype="str").replace("", pd.NA)
-
-
-def role_flags(
-    primary: pd.Series, partners: pd.Series | None, known: dict[str, str]
-) -> pd.DataFrame:
-    """Boolean role columns per row from the primary actor and its partner actors.
-
-    ``partners`` is one row per partner (index = row label, repeated), as from split_actors.
-    """
-    index = primary.index
-    flags = pd.DataFrame(False, index=index, columns=list(ROLES))
-    primary_role = primary.map(known)
-    for role in ROLES:
-        flags[role] = primary_role.eq(role).fillna(False).astype(bool)
-    if partners is not None and not partners.empty:
-        partner_role = partners.map(known).dropna()
-        for role in ROLES:
-            hit = partner_role[partner_role.eq(role)].index.unique()
-            flags.loc[flags.index.isin(hit), role] = True
-    return flags
 
 
 # --------------------------------------------------------------------------------------------
@@ -436,7 +257,6 @@ def provenance(
     return {
         "dataset": dataset,
         "file": path.name,
-        "sha256": sha256_file(path),
         **counts,
         "columns_layout": layout,
         "version": version,
@@ -445,12 +265,10 @@ def provenance(
     }
 
 
-def finish(events: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Order, type and validate the canonical events; a failure here is a reader bug."""
-    from analysis.validation import validate_frame
-
+def finish(events: pd.DataFrame) -> pd.DataFrame:
+    """Order and type the canonical events (the pipeline validates them against ExportEvents)."""
     out = events[EVENT_COLUMNS].sort_values(["date_start", "event_id"]).reset_index(drop=True)
-    out = out.astype(
+    return out.astype(
         {
             "civilians_killed_min": "Int64",
             "civilians_killed_max": "Int64",
@@ -459,11 +277,6 @@ def finish(events: pd.DataFrame, name: str) -> pd.DataFrame:
             "longitude": "float64",
         }
     )
-    try:
-        return ExportEvents.validate(out, lazy=True)
-    except pa.errors.SchemaErrors:
-        validate_frame(out, ExportEvents, name)  # re-raises as a DataError report
-        raise
 
 
 def read_text_frame(

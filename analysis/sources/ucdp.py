@@ -46,9 +46,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.csvio import display_name
 from analysis.errors import DataError, Problem
-from analysis.schemas import today
+from analysis.sources.actors import (
+    perpetrator_from_roles,
+    role_flags,
+    roles_for,
+    split_actors,
+    unmapped_problems,
+)
+from analysis.sources.csvio import display_name
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
     ExportResult,
@@ -58,14 +64,10 @@ from analysis.sources.exports import (
     header_fields,
     outside_mali,
     parse_int,
-    perpetrator_from_roles,
     provenance,
     read_text_frame,
-    role_flags,
-    roles_for,
-    split_actors,
-    unmapped_problems,
 )
+from analysis.vocab import today
 
 GED_COLUMNS = [
     "id",
@@ -326,7 +328,7 @@ def read_ucdp(path: Path, actor_map: pd.DataFrame) -> ExportResult:
         },
         index=k.index,
     )
-    events = finish(events, name)
+    events = finish(events)
     result_counts = {
         "rows_read": rows_read,
         "rows_other_country": int((~mali).sum()),

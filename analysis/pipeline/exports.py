@@ -1,4 +1,4 @@
-"""Third-party exports in the pipeline: find them, read them, normalise regions, link them.
+"""Third-party exports in the pipeline: find them, read and validate them, normalise regions, link.
 
 Exports are optional. Without any file in data/raw/acled/ or data/raw/ucdp/ the pipeline and
 reports are exactly those of the curated record; with one, three more processed tables appear
@@ -12,12 +12,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.derive import resolve_regions
-from analysis.linkage import link_incidents, normalise_place
+from analysis import paths
+from analysis.atomic import sha256_file
+from analysis.pipeline.linkage import link_incidents, normalise_place
+from analysis.pipeline.schemas import ExportEvents
+from analysis.pipeline.validation import validate_frame
 from analysis.sources.acled import read_acled
-from analysis.sources.exports import EVENT_COLUMNS, REJECTED_COLUMNS, ExportEvents, load_actor_map
+from analysis.sources.actors import load_actor_map
+from analysis.sources.exports import EVENT_COLUMNS, REJECTED_COLUMNS
 from analysis.sources.ucdp import read_ucdp
-from analysis.validation import validate_frame
 
 READERS = {"acled": read_acled, "ucdp": read_ucdp}
 
@@ -34,19 +37,25 @@ def export_files(raw_dir: Path) -> dict[str, list[Path]]:
     return {name: sorted((raw_dir / name).glob("*.csv")) for name in READERS}
 
 
-def read_exports(raw_dir: Path, regions: pd.DataFrame) -> Exports | None:
-    """Read every export under ``raw_dir``; None when there is none."""
+def read_exports(
+    raw_dir: Path, regions: pd.DataFrame, actor_map_path: Path | None = None
+) -> Exports | None:
+    """Read and validate every export under ``raw_dir``; None when there is none."""
     files = export_files(raw_dir)
     if not any(files.values()):
         return None
-    actor_map = load_actor_map(raw_dir / "actor_map.csv")
+    actor_map = load_actor_map(actor_map_path or paths.ACTOR_MAP)
     events, rejected, provenance = [], [], {}
-    for dataset, paths in files.items():
-        for path in paths:
+    for dataset, found in files.items():
+        for path in found:
             result = READERS[dataset](path, actor_map)
-            events.append(result.events)
+            # A reader's events that break the model are a reader bug: the report names the file.
+            events.append(validate_frame(result.events, ExportEvents, path.name))
             rejected.append(result.rejected)
-            provenance[f"{dataset}/{path.name}"] = result.provenance
+            provenance[f"{dataset}/{path.name}"] = {
+                **result.provenance,
+                "sha256": sha256_file(path),
+            }
     frame = pd.concat(events, ignore_index=True)[EVENT_COLUMNS]
     # Two downloads of the same dataset overlap: keep each event once, from the newest file
     # (files sort by their dated names, so the last one read wins).
@@ -75,6 +84,3 @@ def normalise_admin1(admin1: pd.Series, regions: pd.DataFrame) -> pd.Series:
 def links(incidents: pd.DataFrame, exports: Exports) -> pd.DataFrame:
     """Candidate links between the curated incidents and the export events."""
     return link_incidents(incidents, exports.events)
-
-
-__all__ = ["Exports", "export_files", "links", "read_exports", "resolve_regions"]

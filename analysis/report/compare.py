@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis import charts
+from analysis.report import charts
 
 
 def multi_range_chart(

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import manifest, paths
+from analysis import paths
+from analysis.pipeline import manifest
 
 TABLE_NAMES = ("incidents", "claims", "sources", "context_events", "published_totals")
 

@@ -1,7 +1,7 @@
 """Download a user's own ACLED or UCDP GED extract for Mali into data/raw/.
 
-    python -m analysis.fetch acled --out data/raw/acled/
-    python -m analysis.fetch ucdp --out data/raw/ucdp/ [--version 25.1]
+    python -m analysis.sources.fetch acled --out data/raw/acled/
+    python -m analysis.sources.fetch ucdp --out data/raw/ucdp/ [--version 25.1]
 
 ACLED: OAuth password grant at ``https://acleddata.com/oauth/token`` (env ``ACLED_USERNAME``,
 ``ACLED_PASSWORD``; tokens are short-lived, so one is requested per run), then the paged read
@@ -301,7 +301,7 @@ def main(
 ) -> int:
     """CLI entry point; returns the exit status (0 ok, 2 a problem the user can fix)."""
     parser = argparse.ArgumentParser(
-        prog="python -m analysis.fetch", description="Download your own ACLED or UCDP extract."
+        prog="python -m analysis.sources.fetch", description="Download your own ACLED or UCDP extract."
     )
     parser.add_argument("dataset", choices=["acled", "ucdp"])
     parser.add_argument("--out", type=Path, required=True, help="folder, e.g. data/raw/acled/")

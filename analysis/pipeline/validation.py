@@ -198,10 +198,10 @@ def _swapped_coordinates(problems: list[Problem], raw: pd.DataFrame, file: str) 
     return problems + extra
 
 
-def validate_frame(frame: pd.DataFrame, model: type[pa.DataFrameModel], name: str) -> None:
-    """Validate a canonical table the pipeline built; any failure is a bug, reported as such."""
+def validate_frame(frame: pd.DataFrame, model: type[pa.DataFrameModel], name: str) -> pd.DataFrame:
+    """Validate (and coerce) a table the pipeline built; any failure is a bug, reported as such."""
     try:
-        model.validate(frame, lazy=True)
+        return model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         problems = [
             Problem(

@@ -1,4 +1,4 @@
-"""pandera models: one per raw input table and one per canonical (processed) table.
+"""pandera models (one per raw input table and one per canonical table) and the cross-table rules.
 
 Raw models check what a contributor typed, after the strict CSV reader (``csvio``) has returned
 every cell as text; ``coerce=True`` turns the text into typed columns and a cell that does not
@@ -8,13 +8,22 @@ bug in the derivation cannot reach a chart either.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
+from analysis.errors import Problem
+from analysis.pipeline.derive import resolve_regions
+from analysis.sources.exports import (
+    DATASETS,
+    EARLIEST_EXPORT_DATE,
+    GEO_PRECISIONS,
+)
+from analysis.sources.exports import (
+    DATE_PRECISIONS as EXPORT_DATE_PRECISIONS,
+)
 from analysis.vocab import (
+    CIVILIAN_SUBGROUPS,
     DATE_PRECISIONS,
     EARLIEST_DATE,
     EVIDENCE_GRADES,
@@ -26,17 +35,13 @@ from analysis.vocab import (
     REGIONS,
     SOURCE_KINDS,
     VICTIM_GROUPS,
+    today,
 )
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 URL = r"^https?://[^\s<>\"']+$"
 PARTIAL_DATE = r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?$"
 LANGUAGES = ["en", "fr", "ar", "bm", "ff", "ru", "other"]
-
-
-def today() -> pd.Timestamp:
-    """The latest date any record may carry (no incident can be dated in the future)."""
-    return pd.Timestamp(dt.date.today())
 
 
 def _date_field(**kwargs) -> object:
@@ -295,3 +300,158 @@ class Claims(pa.DataFrameModel):
     @pa.dataframe_check(error="count_min is greater than count_max")
     def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
         return df["count_min"] <= df["count_max"]
+
+
+# --------------------------------------------------------------------------------------------
+# Rules that span the curated tables (run once every table passed its own model)
+# --------------------------------------------------------------------------------------------
+
+
+def _dangling(
+    frame: pd.DataFrame, column: str, valid: pd.Series, file: str, target: str
+) -> list[Problem]:
+    missing = frame[column].notna() & ~frame[column].isin(set(valid))
+    return [
+        Problem(file, int(line), column, str(value), f"refers to an id not found in {target}")
+        for line, value in frame.loc[missing, column].items()
+    ]
+
+
+def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> list[Problem]:
+    """Rules that span tables: references, coverage, subsets and duplicates."""
+    inc, cas, src = frames["incidents"], frames["casualties"], frames["sources"]
+    problems: list[Problem] = []
+    problems += _dangling(cas, "incident_id", inc["incident_id"], names["casualties"], "incidents")
+    problems += _dangling(cas, "source_id", src["source_id"], names["casualties"], "sources")
+    live = frames["changelog"][~frames["changelog"]["action"].isin(["removed", "merged"])]
+    problems += _dangling(live, "incident_id", inc["incident_id"], names["changelog"], "incidents")
+    for table in ("context_events", "published_totals", "changelog"):
+        problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
+    problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
+    unplaced = resolve_regions(inc, frames["regions"]).isna()
+    for line, row in inc[unplaced].iterrows():
+        problems.append(
+            Problem(
+                names["incidents"],
+                int(line),
+                "region_reported/cercle/locality",
+                " / ".join(
+                    "" if pd.isna(row[c]) else str(row[c])
+                    for c in ("region_reported", "cercle", "locality")
+                ),
+                "no normalised region: add the region, cercle or locality name to "
+                "data/raw/regions.csv",
+            )
+        )
+
+    without_claims = ~inc["incident_id"].isin(set(cas["incident_id"]))
+    for line, value in inc.loc[without_claims, "incident_id"].items():
+        problems.append(
+            Problem(
+                names["incidents"],
+                int(line),
+                "incident_id",
+                value,
+                "incident has no casualty claim in casualties.csv",
+            )
+        )
+
+    # A subgroup (children, women, men) can never exceed the same source's civilian figure.
+    key = ["incident_id", "source_id", "outcome"]
+    civ = cas[cas["victim_group"] == "civilians"][[*key, "count_min", "count_max"]]
+    sub = cas[cas["victim_group"].isin(CIVILIAN_SUBGROUPS)].reset_index()
+    joined = sub.merge(civ, on=key, how="inner", suffixes=("", "_civ"))
+    over = (joined["count_min"] > joined["count_min_civ"]) | (
+        joined["count_max"] > joined["count_max_civ"]
+    )
+    for row in joined[over].itertuples(index=False):
+        problems.append(
+            Problem(
+                names["casualties"],
+                int(row.line),
+                "count_min/count_max",
+                f"{row.victim_group} {row.count_min}-{row.count_max} > civilians "
+                f"{row.count_min_civ}-{row.count_max_civ}",
+                f"{row.victim_group} exceed civilians in the same source's claim",
+            )
+        )
+
+    # Two incidents at one place and date are the same event unless marked as distinct.
+    located = inc[inc["locality"].notna()].reset_index()
+    located["place"] = located["locality"].str.casefold()
+    for _, group in located.groupby(["place", "date_start"]):
+        if len(group) < 2:
+            continue
+        ids = set(group["incident_id"])
+        marked = set(group["distinct_from"].dropna())
+        if not (marked & ids):
+            for row in group.itertuples(index=False):
+                problems.append(
+                    Problem(
+                        names["incidents"],
+                        int(row.line),
+                        "locality/date_start",
+                        f"{row.locality} {row.date_start:%Y-%m-%d} ({row.incident_id})",
+                        "another incident has the same locality and date: merge them, or set "
+                        "distinct_from if they are different events",
+                    )
+                )
+    return problems
+
+
+def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
+    used = (
+        set(frames["casualties"]["source_id"])
+        | set(frames["context_events"]["source_id"])
+        | set(frames["published_totals"]["source_id"])
+    )
+    unused = sorted(set(frames["sources"]["source_id"]) - used)
+    return [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+
+
+# --------------------------------------------------------------------------------------------
+# Third-party exports (ACLED, UCDP GED) after their reader
+# --------------------------------------------------------------------------------------------
+
+
+class ExportEvents(pa.DataFrameModel):
+    """Canonical events taken from a third-party export (ACLED or UCDP GED)."""
+
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    date_start: Series[pa.DateTime] = pa.Field(ge=pd.Timestamp(EARLIEST_EXPORT_DATE))
+    date_end: Series[pa.DateTime]
+    month: Series[pa.DateTime]
+    date_precision_native: Series[str]
+    date_precision: Series[str] = pa.Field(isin=list(EXPORT_DATE_PRECISIONS))
+    admin1: Series[str] = pa.Field(nullable=True)
+    admin2: Series[str] = pa.Field(nullable=True)
+    location: Series[str] = pa.Field(nullable=True)
+    latitude: Series[float] = pa.Field(
+        nullable=True, ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"]
+    )
+    longitude: Series[float] = pa.Field(
+        nullable=True, ge=MALI_BBOX["lon_min"], le=MALI_BBOX["lon_max"]
+    )
+    geo_precision_native: Series[str]
+    geo_precision: Series[str] = pa.Field(isin=list(GEO_PRECISIONS))
+    actor1_raw: Series[str]
+    perpetrator: Series[str] = pa.Field(isin=list(PERPETRATORS))
+    operation_type: Series[str] = pa.Field(isin=list(OPERATION_TYPES))
+    civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    civilians_killed_max: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    fatalities_best: Series[pd.Int64Dtype] = pa.Field(ge=0)
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("dataset", "event_id")
+
+    @pa.dataframe_check(error="date_end is before date_start")
+    def _dates_ordered(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date_end"] >= df["date_start"]
+
+    @pa.dataframe_check(error="civilians_killed_min is greater than civilians_killed_max")
+    def _range_ordered(cls, df: pd.DataFrame) -> pd.Series:
+        return df["civilians_killed_min"] <= df["civilians_killed_max"]

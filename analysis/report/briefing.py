@@ -13,7 +13,8 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from analysis import charts, data, metrics, paths
+from analysis import paths
+from analysis.report import charts, data, metrics
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
 HEADLINE_GRADES = ("A", "B")

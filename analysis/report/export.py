@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import atomic, data
+from analysis import atomic
+from analysis.report import data
 from analysis.vocab import OPERATION_TYPES, PERPETRATORS
 
 FILENAME = "incidents.csv"

@@ -5,25 +5,15 @@ The manifest holds no clock time, so two builds from the same inputs write the s
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from importlib import metadata
 from pathlib import Path
 
+from analysis import paths
+from analysis.atomic import sha256_bytes, sha256_file
+
 PACKAGES = ("pandas", "pandera", "pyarrow", "numpy", "matplotlib", "nbclient", "nbconvert")
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def versions() -> dict[str, str]:
@@ -71,8 +61,6 @@ def verify_inputs(processed_dir: Path, root: Path | None = None) -> None:
     writes to data/raw, and reports must not be built from data that is out of date.
     """
     if root is None:
-        from analysis import paths
-
         root = paths.ROOT
     manifest_path = Path(processed_dir) / "manifest.json"
     if not manifest_path.exists():
@@ -85,3 +73,6 @@ def verify_inputs(processed_dir: Path, root: Path | None = None) -> None:
             f"built from):\n{listed}\nThe processed data and reports are out of date: run "
             "`make data` (or `make report`, which runs it) to rebuild them."
         )
+
+
+__all__ = ["sha256_bytes", "sha256_file"]  # re-exported: callers hash through the manifest
