@@ -107,17 +107,18 @@ def validation_report(
     return "\n".join(lines) + "\n"
 
 
-def run(raw_dir: Path, out_dir: Path) -> dict:
-    """Build every processed output from ``raw_dir`` into ``out_dir``; return the manifest."""
+def run(raw_dir: Path, out_dir: Path, hand_dir: Path = paths.HAND) -> dict:
+    """Build every processed output from ``raw_dir`` (sourced records) and ``hand_dir``
+    (hand-maintained decisions) into ``out_dir``; return the manifest."""
     curated = read_curated(raw_dir)
-    exports = read_exports(raw_dir, curated.regions, raw_dir / "actor_map.csv")
+    exports = read_exports(raw_dir, curated.regions, hand_dir / "actor_map.csv")
     tables = build_tables(curated, exports)
 
     outputs: dict[str, bytes] = {f"{n}.parquet": parquet_bytes(f) for n, f in tables.items()}
     outputs[REPORT] = validation_report(curated, tables, raw_dir, exports).encode("utf-8")
     hashed = input_files(raw_dir)
     if exports is not None:
-        hashed += [raw_dir / "actor_map.csv"]
+        hashed += [hand_dir / "actor_map.csv"]
         hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]
     record = {
         "inputs": {
@@ -139,11 +140,14 @@ def run(raw_dir: Path, out_dir: Path) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--raw", type=Path, default=paths.RAW, help="folder of raw inputs")
+    parser.add_argument(
+        "--hand", type=Path, default=paths.HAND, help="folder of hand-maintained decisions"
+    )
     parser.add_argument("--out", type=Path, default=paths.PROCESSED, help="output folder")
     args = parser.parse_args(argv)
     with atomic.build_lock(args.out, LOCK):
         try:
-            record = run(args.raw, args.out)
+            record = run(args.raw, args.out, args.hand)
         except DataError as exc:
             print(f"make data: validation failed, nothing was written.\n\n{exc}", file=sys.stderr)
             return 1

@@ -12,6 +12,10 @@ from pathlib import Path
 
 ROOT = Path(os.environ.get("MALI_ROOT", Path(__file__).resolve().parents[1]))
 RAW = ROOT / "data" / "raw"
+# Hand-maintained decisions (region map, actor map, ...): reviewed like code, kept apart from
+# the sourced records in data/raw.
+HAND = ROOT / "data" / "hand"
+ACTOR_MAP = HAND / "actor_map.csv"
 # MALI_PROCESSED lets the renderer point notebooks at another processed folder (tests do).
 PROCESSED = Path(os.environ.get("MALI_PROCESSED", ROOT / "data" / "processed"))
 REPORTS = ROOT / "reports"

@@ -68,7 +68,7 @@ def machine() -> dict:
 def run(sizes: list[int], seed: int) -> dict:
     from tests.synth import write_synthetic_acled
 
-    actor_map = ROOT / "data" / "raw" / "actor_map.csv"
+    actor_map = ROOT / "data" / "hand" / "actor_map.csv"
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as tmp:
         for n in sizes:

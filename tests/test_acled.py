@@ -17,7 +17,7 @@ from analysis.sources.exports import EVENT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 FIX = ROOT / "tests" / "fixtures" / "acled"
-ACTOR_MAP = ROOT / "data" / "raw" / "actor_map.csv"
+ACTOR_MAP = ROOT / "data" / "hand" / "actor_map.csv"
 
 
 @pytest.fixture(scope="module")

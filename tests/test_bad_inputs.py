@@ -857,7 +857,7 @@ ACLED_FIXTURE = FIXTURES / "acled" / "acled-2025-06-01.csv"
 
 @pytest.fixture(scope="module")
 def actor_map() -> pd.DataFrame:
-    return load_actor_map(ROOT / "data" / "raw" / "actor_map.csv")
+    return load_actor_map(ROOT / "data" / "hand" / "actor_map.csv")
 
 
 def acled_template() -> tuple[list[str], dict[str, str]]:
@@ -944,7 +944,6 @@ def test_bad_acled_row_is_quarantined_and_counted(changes, reason, actor_map, tm
 
 
 def test_acled_quarantine_reaches_the_build_and_nothing_is_lost(raw_dir, tmp_path, capsys):
-    shutil.copy2(ROOT / "data" / "raw" / "actor_map.csv", raw_dir / "actor_map.csv")
     (raw_dir / "acled").mkdir()
     _, good = acled_template()
     write_acled(raw_dir / "acled" / "acled-2025-06-01.csv", [good, variant(fatalities="-3")])

@@ -95,7 +95,6 @@ def test_exports_add_events_links_and_provenance(raw_dir, tmp_path):
 
     shutil.copy(FIXTURES / "acled" / "acled-2025-06-01.csv", raw_dir / "acled")
     shutil.copy(FIXTURES / "ucdp" / "ged-25.1-mali.csv", raw_dir / "ucdp")
-    shutil.copy(ROOT / "data" / "raw" / "actor_map.csv", raw_dir)
     out = tmp_path / "processed"
     assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
     record = json.loads((out / "manifest.json").read_text())

@@ -294,22 +294,25 @@ def test_render_refuses_when_raw_changed_since_data_was_built(copy):
 def test_raw_files_are_opened_read_only(raw_dir, tmp_path):
     """Root ignores permissions, so check the open calls: every file under raw is opened for
     reading only (audit hook on open / os.open), and nothing there changes."""
-    shutil.copy2(ROOT / "data" / "raw" / "actor_map.csv", raw_dir / "actor_map.csv")
+    # data/raw and data/hand side by side, as in the repository.
+    hand_dir = raw_dir.parent / "hand"
+    shutil.copytree(ROOT / "data" / "hand", hand_dir)
     (raw_dir / "acled").mkdir()
     shutil.copy2(FIXTURES / "acled" / "acled-2025-06-01.csv", raw_dir / "acled")
-    files = sorted(p for p in raw_dir.rglob("*") if p.is_file())
+    files = sorted(p for d in (raw_dir, hand_dir) for p in d.rglob("*") if p.is_file())
     before = {p: (p.stat().st_mtime_ns, manifest.sha256_file(p)) for p in files}
     opened: list[tuple[str, object, int]] = []
-    root = str(raw_dir.resolve())
+    roots = (str(raw_dir.resolve()), str(hand_dir.resolve()))
 
     def hook(event, args):
-        if event == "open" and str(args[0]).startswith(root):
+        if event == "open" and str(args[0]).startswith(roots):
             opened.append((str(args[0]), args[1], args[2]))
 
     _AUDIT["hooks"].append(hook)
     _AUDIT["on"] = True
     try:
-        assert clean.main(["--raw", str(raw_dir), "--out", str(tmp_path / "processed")]) == 0
+        out = tmp_path / "processed"
+        assert clean.main(["--raw", str(raw_dir), "--hand", str(hand_dir), "--out", str(out)]) == 0
     finally:
         _AUDIT["on"] = False
         _AUDIT["hooks"].clear()
@@ -320,7 +323,8 @@ def test_raw_files_are_opened_read_only(raw_dir, tmp_path):
         write_flags = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
         assert not (flags & write_flags), (path, flags)
     assert {p: (p.stat().st_mtime_ns, manifest.sha256_file(p)) for p in files} == before
-    assert sorted(p for p in raw_dir.rglob("*") if p.is_file()) == files
+    assert sorted(p for d in (raw_dir, hand_dir) for p in d.rglob("*") if p.is_file()) == files
+    assert any(path.endswith("actor_map.csv") for path, _, _ in opened)
 
 
 def test_verify_inputs_names_changed_and_missing_files(raw_dir, tmp_path):
@@ -340,8 +344,8 @@ def test_verify_inputs_names_changed_and_missing_files(raw_dir, tmp_path):
 def test_clean_fails_when_raw_changes_during_the_build(raw_dir, tmp_path, monkeypatch, capsys):
     real_run = clean.run
 
-    def run_then_edit(raw, out):
-        record = real_run(raw, out)
+    def run_then_edit(raw, out, hand):
+        record = real_run(raw, out, hand)
         edit = raw / "sources.csv"
         edit.write_text(edit.read_text(encoding="utf-8") + "\n", encoding="utf-8")
         return record

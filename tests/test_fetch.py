@@ -81,7 +81,7 @@ def test_acled_pages_then_writes_csv_and_meta(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == [path.name, path.name + ".meta.json"]
 
     # The written file goes through the reader like any user export.
-    actor_map = load_actor_map(ROOT / "data" / "raw" / "actor_map.csv")
+    actor_map = load_actor_map(ROOT / "data" / "hand" / "actor_map.csv")
     result = read_acled(path, actor_map)
     assert set(result.events["event_id"]) == {"MLI99001"}  # the clash harms no civilians
     assert result.provenance["access_date"] == "2025-06-01"
@@ -157,7 +157,7 @@ def test_ucdp_follows_next_page_and_writes_ged_columns(tmp_path):
     header = path.read_text().splitlines()[0].split(",")
     assert header == GED_COLUMNS
     assert len(pd.read_csv(path)) == 4
-    result = read_ucdp(path, load_actor_map(ROOT / "data" / "raw" / "actor_map.csv"))
+    result = read_ucdp(path, load_actor_map(ROOT / "data" / "hand" / "actor_map.csv"))
     assert result.provenance["version"] == "25.1"  # from the .meta.json sidecar
     assert set(result.events["event_id"]) == {"990001", "990002"}
 

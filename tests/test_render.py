@@ -132,7 +132,6 @@ def test_cross_source_page_with_exports(tmp_path):
     for dataset, name in (("acled", "acled-2025-06-01.csv"), ("ucdp", "ged-25.1-mali.csv")):
         (raw / dataset).mkdir()
         shutil.copy(FIXTURES / dataset / name, raw / dataset)
-    shutil.copy(ROOT / "data" / "raw" / "actor_map.csv", raw)
     processed, reports = tmp_path / "processed", tmp_path / "reports"
     assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
     with preserved_environ():

@@ -28,7 +28,7 @@ def test_layout_and_determinism(tmp_path):
 
 def test_reader_accepts_synthetic_file_and_rejects_the_broken_share(tmp_path):
     path = write_synthetic_acled(tmp_path / "s.csv", 5000, seed=11, bad_share=0.01)
-    result = read_acled(path, load_actor_map(ROOT / "data" / "raw" / "actor_map.csv"))
+    result = read_acled(path, load_actor_map(ROOT / "data" / "hand" / "actor_map.csv"))
     prov = result.provenance
     assert prov["rows_read"] == 5000
     assert 0.02 < prov["rows_other_country"] / 5000 < 0.08

@@ -18,7 +18,7 @@ FIX = ROOT / "tests" / "fixtures" / "ucdp"
 
 @pytest.fixture(scope="module")
 def actor_map() -> pd.DataFrame:
-    return load_actor_map(ROOT / "data" / "raw" / "actor_map.csv")
+    return load_actor_map(ROOT / "data" / "hand" / "actor_map.csv")
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from analysis.sources.exports import DATASETS
 
 ROLES = ("malian_forces", "wagner", "africa_corps", "dozo", "other_state_aligned", "excluded")
 
-UNMAPPED_RULE = "unmapped actor: add it to data/raw/actor_map.csv with its role"
+UNMAPPED_RULE = "unmapped actor: add it to data/hand/actor_map.csv with its role"
 
 # Actor strings that must be in the reviewed map. The task's pattern put the country before
 # the force ("Mali ... Forces"), but ACLED writes "Military Forces of Mali (2021-)", so both
