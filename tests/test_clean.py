@@ -87,7 +87,7 @@ def test_missing_manifest_is_a_clear_error(tmp_path):
 
 
 def test_exports_add_events_links_and_provenance(raw_dir, tmp_path):
-    from tests.conftest import FIXTURES, ROOT
+    from tests.conftest import FIXTURES
 
     (raw_dir / "acled").mkdir()
     (raw_dir / "ucdp").mkdir()

@@ -1,4 +1,4 @@
-"""`python -m analysis.report.pdf`: headless Chromium prints a page to a PDF, offline and atomically."""
+"""`python -m analysis.report.pdf`: headless Chromium prints a page to PDF, offline, atomically."""
 
 from __future__ import annotations
 

@@ -2,8 +2,8 @@
 
 - Any table of text survives a CSV round trip through ``read_csv_strict`` cell for cell.
 - Any curated dataset the schemas accept survives the pipeline with its totals intact: each
-  incident's range is what the range rule (METHODOLOGY.md, ``analysis.pipeline.derive``) predicts from
-  its claims, computed here independently, and the totals add up.
+  incident's range is what the range rule (METHODOLOGY.md, ``analysis.pipeline.derive``)
+  predicts from its claims, computed here independently, and the totals add up.
 - A dataset with one broken invariant is rejected, with the broken rule named.
 - After aggregation (``analysis.metrics``) a minimum never exceeds its maximum.
 """

@@ -1,9 +1,9 @@
 """Print the briefing (reports/index.html) to reports/briefing.pdf with headless Chromium.
 
-Run as ``python -m analysis.report.pdf`` (``make pdf`` does, after ``make report``). The browser runs
-with a throw-away profile and with every background service that could reach the network turned
-off; the page itself cannot load anything either (its Content-Security-Policy blocks external
-loads). The PDF is written atomically: a reader never sees half of one.
+Run as ``python -m analysis.report.pdf`` (``make pdf`` does, after ``make report``). The
+browser runs with a throw-away profile and with every background service that could reach the
+network turned off; the page itself cannot load anything either (its Content-Security-Policy
+blocks external loads). The PDF is written atomically: a reader never sees half of one.
 
 Chromium is looked for as $CHROMIUM, then ``chromium``, ``chromium-browser``, ``google-chrome``
 and ``google-chrome-stable`` on PATH. ``tools/ensure-chromium`` installs it from the system

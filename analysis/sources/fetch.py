@@ -301,7 +301,8 @@ def main(
 ) -> int:
     """CLI entry point; returns the exit status (0 ok, 2 a problem the user can fix)."""
     parser = argparse.ArgumentParser(
-        prog="python -m analysis.sources.fetch", description="Download your own ACLED or UCDP extract."
+        prog="python -m analysis.sources.fetch",
+        description="Download your own ACLED or UCDP extract.",
     )
     parser.add_argument("dataset", choices=["acled", "ucdp"])
     parser.add_argument("--out", type=Path, required=True, help="folder, e.g. data/raw/acled/")
