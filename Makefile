@@ -25,7 +25,8 @@ export PYTHONHASHSEED := 0
 export PYTHONPATH := $(CURDIR)
 export MATPLOTLIBRC := $(CURDIR)/matplotlibrc
 export MPLBACKEND := agg
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 1700000000)
+# Empty outside a git checkout: analysis.paths then applies the one fixed default.
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 # uv: use the machine's python3, never download an interpreter; compile bytecode at install so
 # kernels start fast.
 export UV_PYTHON := $(PYTHON)
@@ -33,13 +34,26 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-PACKAGE := $(shell find analysis -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
+# Code by stage: each rule depends on the code it runs, so a stylesheet edit does not re-run
+# validation and a reader fix does not re-execute notebooks whose data did not change.
+code = $(shell find $(1) -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
+SHARED_CODE := $(addprefix analysis/,__init__.py paths.py vocab.py errors.py atomic.py)
+DATA_CODE := $(SHARED_CODE) analysis/clean.py $(call code,analysis/sources analysis/pipeline)
+REPORT_CODE := $(SHARED_CODE) analysis/render.py $(call code,analysis/report)
+# Inputs: the sourced records, the hand-maintained decisions, the map files and any export a
+# user dropped in (every file there: the build names those it cannot read).
 RAW := $(wildcard data/raw/*.csv data/raw/geo/*.csv data/hand/*.csv)
-EXPORTS := $(wildcard data/raw/acled/*.csv data/raw/ucdp/*.csv data/raw/acled/*.json data/raw/ucdp/*.json)
+EXPORTS := $(wildcard data/raw/acled/* data/raw/ucdp/*)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
 PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
 PROCESSED := data/processed/manifest.json
 INDEX := reports/index.html
+# make sees a changed or added input by its time stamp, but not a removed one. This file holds
+# the list of inputs and is rewritten only when the list changes, so removing an export (or
+# any input) makes the data stale too.
+INPUT_LIST := .make/inputs.list
+$(shell mkdir -p .make && printf '%s\n' $(sort $(RAW) $(EXPORTS)) > .make/inputs.new && \
+	{ cmp -s .make/inputs.new $(INPUT_LIST) && rm .make/inputs.new || mv .make/inputs.new $(INPUT_LIST); })
 
 # Outputs written atomically by our own code are never half-written, and a failed report build
 # must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
@@ -64,17 +78,18 @@ $(LAB_STAMP): $(ENV_STAMP)
 
 env: $(ENV_STAMP) ## Create the locked environment (.venv)
 
-$(PROCESSED): $(RAW) $(EXPORTS) $(PACKAGE) $(ENV_STAMP)
+$(PROCESSED): $(RAW) $(EXPORTS) $(INPUT_LIST) $(DATA_CODE) $(ENV_STAMP)
 	$(PY) -m analysis.clean
 
 data: $(PROCESSED) ## Validate data/raw and build data/processed
 
 # One recipe builds every page and the index: notebooks run in parallel from one process, and
-# analysis.render re-executes only pages whose inputs changed (a build key in each page).
-$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(PROCESSED) $(PACKAGE) matplotlibrc METHODOLOGY.md $(ENV_STAMP)
+# analysis.render re-executes only pages that are missing or whose inputs changed (a build key
+# in each page). Every page is a target, so a deleted page is rebuilt.
+$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(PROCESSED) $(REPORT_CODE) matplotlibrc METHODOLOGY.md uv.lock $(ENV_STAMP)
 	$(PY) -m analysis.render
 
-report: $(INDEX) ## Build the HTML reports in reports/ (runs `data` first)
+report: $(INDEX) $(PAGES) ## Build the HTML reports in reports/ (runs `data` first)
 
 reports/briefing.pdf: $(INDEX) analysis/report/pdf.py
 	@tools/ensure-chromium >/dev/null

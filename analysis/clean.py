@@ -24,6 +24,7 @@ from analysis.pipeline import manifest
 from analysis.pipeline.curated import Curated, read_curated
 from analysis.pipeline.derive import build_claims, build_incidents
 from analysis.pipeline.exports import Exports, export_files, links, read_exports
+from analysis.pipeline.geo import read_geography
 from analysis.pipeline.publish import LOCK, publish
 from analysis.pipeline.schemas import Claims, Incidents
 from analysis.pipeline.validation import validate_frame
@@ -107,16 +108,22 @@ def validation_report(
     return "\n".join(lines) + "\n"
 
 
-def run(raw_dir: Path, out_dir: Path, hand_dir: Path = paths.HAND) -> dict:
-    """Build every processed output from ``raw_dir`` (sourced records) and ``hand_dir``
-    (hand-maintained decisions) into ``out_dir``; return the manifest."""
+def run(
+    raw_dir: Path, out_dir: Path, hand_dir: Path = paths.HAND, geo_dir: Path = paths.GEO
+) -> dict:
+    """Build every processed output from ``raw_dir`` (sourced records), ``hand_dir``
+    (hand-maintained decisions) and ``geo_dir`` (map reference files) into ``out_dir``;
+    return the manifest."""
     curated = read_curated(raw_dir)
     exports = read_exports(raw_dir, curated.regions, hand_dir / "actor_map.csv")
+    geography = read_geography(geo_dir, hand_dir)
     tables = build_tables(curated, exports)
+    tables["geo_outline"] = geography.outline
+    tables["region_points"] = geography.region_points
 
     outputs: dict[str, bytes] = {f"{n}.parquet": parquet_bytes(f) for n, f in tables.items()}
     outputs[REPORT] = validation_report(curated, tables, raw_dir, exports).encode("utf-8")
-    hashed = input_files(raw_dir)
+    hashed = input_files(raw_dir) + geography.inputs
     if exports is not None:
         hashed += [hand_dir / "actor_map.csv"]
         hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]
@@ -143,11 +150,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--hand", type=Path, default=paths.HAND, help="folder of hand-maintained decisions"
     )
+    parser.add_argument("--geo", type=Path, default=paths.GEO, help="folder of map reference files")
     parser.add_argument("--out", type=Path, default=paths.PROCESSED, help="output folder")
     args = parser.parse_args(argv)
     with atomic.build_lock(args.out, LOCK):
         try:
-            record = run(args.raw, args.out, args.hand)
+            record = run(args.raw, args.out, args.hand, args.geo)
         except DataError as exc:
             print(f"make data: validation failed, nothing was written.\n\n{exc}", file=sys.stderr)
             return 1

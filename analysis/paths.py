@@ -1,8 +1,8 @@
-"""The one place where the project's paths live.
+"""The one place where the project's paths (and the build's date) come from.
 
 Everything is relative to the project root (the folder holding ``pyproject.toml``), so a copy of
-the repository in another folder builds from its own files. ``MALI_ROOT`` overrides the root, which
-the tests use to point the pipeline at a temporary copy.
+the repository in another folder builds from its own files. ``MALI_ROOT`` overrides the root,
+which the tests use to point a build at a temporary copy.
 """
 
 from __future__ import annotations
@@ -16,12 +16,22 @@ RAW = ROOT / "data" / "raw"
 # the sourced records in data/raw.
 HAND = ROOT / "data" / "hand"
 ACTOR_MAP = HAND / "actor_map.csv"
-# MALI_PROCESSED lets the renderer point notebooks at another processed folder (tests do).
-PROCESSED = Path(os.environ.get("MALI_PROCESSED", ROOT / "data" / "processed"))
+GEO = RAW / "geo"
+PROCESSED = ROOT / "data" / "processed"
 REPORTS = ROOT / "reports"
 NOTEBOOKS = ROOT / "notebooks"
 MATPLOTLIBRC = ROOT / "matplotlibrc"
+METHODOLOGY = ROOT / "METHODOLOGY.md"
 
 # Optional third-party exports a user drops in (gitignored, never redistributed).
 ACLED_DIR = RAW / "acled"
 UCDP_DIR = RAW / "ucdp"
+
+# The date a build stands for when SOURCE_DATE_EPOCH is not set (make sets it to the last
+# commit's time): a fixed value, so that two builds of one state give the same bytes.
+DEFAULT_SOURCE_DATE_EPOCH = 1700000000
+
+
+def source_date_epoch() -> int:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org), or the project's fixed default."""
+    return int(os.environ.get("SOURCE_DATE_EPOCH") or DEFAULT_SOURCE_DATE_EPOCH)

@@ -4,9 +4,12 @@ Run as ``python -m analysis.render`` (``make report`` does). All notebooks run f
 process, each in its own kernel, in parallel: that avoids paying ``jupyter nbconvert``'s start-up
 cost once per notebook. The build is incremental and reproducible:
 
-- each page carries a build key (a hash of its notebook, the processed data, the package code,
-  the templates, the chart style and the lock file) in a ``<meta>`` tag; a page whose key matches
-  is not executed again;
+- each page carries a build key in a ``<meta>`` tag: a hash of its notebook, the processed data
+  (through its manifest, which hashes every input), the report stage's code and templates, the
+  chart style and the lock file. A page whose key matches is not executed again; a page that is
+  missing or stale is;
+- each notebook gets its inputs in an injected cell (``analysis.report.notebooks``), never
+  through this process's environment;
 - cell ids are fixed, the kernel gets ``PYTHONHASHSEED=0`` and the house ``matplotlibrc``, charts
   are PNGs without timestamps, and nothing in a page depends on the clock, so two builds from the
   same inputs give the same bytes;
@@ -22,44 +25,27 @@ import hashlib
 import os
 import re
 import sys
-import tempfile
-import textwrap
-from dataclasses import dataclass
 from pathlib import Path
-
-import jinja2
-import jupytext
-import nbformat
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
-from nbconvert import HTMLExporter
 
 from analysis import atomic, paths
 from analysis.pipeline import manifest
-from analysis.report import export
+from analysis.report import briefing, export
+from analysis.report.notebooks import (
+    NotebookFailed,
+    Page,
+    discover,
+    environment,
+    execute,
+    export_page,
+    load_notebook,
+    page_title,
+)
 
-TEMPLATES = Path(__file__).parent / "report" / "templates"
 KEY_META = re.compile(r'<meta name="build-key" content="([0-9a-f]{64})">')
-CELL_TIMEOUT = 600
-
-
-@dataclass(frozen=True)
-class Page:
-    notebook: Path
-
-    @property
-    def name(self) -> str:
-        return self.notebook.stem
-
-    @property
-    def html_name(self) -> str:
-        return f"{self.name}.html"
-
-
-def discover(notebooks_dir: Path) -> list[Page]:
-    """Notebooks named NN-topic.py, in data-flow order."""
-    return [Page(p) for p in sorted(notebooks_dir.glob("[0-9][0-9]-*.py"))]
+# Code every page depends on besides its notebook: the shared modules and the report stage.
+# The reader and pipeline stages reach the pages only through the processed data, whose
+# manifest is part of the key.
+SHARED_MODULES = ("__init__.py", "paths.py", "vocab.py", "errors.py", "atomic.py", "render.py")
 
 
 def _hash_tree(digest: hashlib._Hash, files: list[Path], root: Path) -> None:
@@ -70,16 +56,21 @@ def _hash_tree(digest: hashlib._Hash, files: list[Path], root: Path) -> None:
         digest.update(b"\0")
 
 
+def key_files(root: Path) -> list[Path]:
+    """Every file besides a page's notebook and the processed data that a page depends on."""
+    package = root / "analysis"
+    files = [package / name for name in SHARED_MODULES]
+    files += [
+        p for p in (package / "report").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    ]
+    files += [root / "matplotlibrc", root / "uv.lock"]
+    return [p for p in files if p.exists()]
+
+
 def shared_key(root: Path, processed: Path) -> str:
     """Hash of everything every page depends on besides its own notebook."""
     digest = hashlib.sha256()
-    package = [
-        p for p in (root / "analysis").rglob("*") if p.is_file() and "__pycache__" not in p.parts
-    ]
-    _hash_tree(digest, package, root)
-    for extra in (root / "matplotlibrc", root / "uv.lock"):
-        if extra.exists():
-            _hash_tree(digest, [extra], root)
+    _hash_tree(digest, key_files(root), root)
     digest.update((processed / "manifest.json").read_bytes())
     return digest.hexdigest()
 
@@ -95,131 +86,6 @@ def existing_key(path: Path) -> str | None:
         return None
     match = KEY_META.search(path.read_text(encoding="utf-8", errors="replace")[:4096])
     return match.group(1) if match else None
-
-
-def kernel_environment(root: Path, processed: Path) -> None:
-    """Environment inherited by every kernel: fixed hashing, chart style, import path, data."""
-    os.environ["MALI_PROCESSED"] = str(processed)
-    os.environ["PYTHONHASHSEED"] = "0"
-    os.environ["MATPLOTLIBRC"] = str(root / "matplotlibrc")
-    os.environ["MPLBACKEND"] = "agg"
-    os.environ["SOURCE_DATE_EPOCH"] = os.environ.get("SOURCE_DATE_EPOCH", "1700000000")
-    os.environ["MALI_ROOT"] = str(root)
-    existing = os.environ.get("PYTHONPATH", "")
-    parts = [str(root), *[p for p in existing.split(os.pathsep) if p and p != str(root)]]
-    os.environ["PYTHONPATH"] = os.pathsep.join(parts)
-    # Kernels must not try to reach the network or write history in the user's home.
-    os.environ.setdefault("IPYTHONDIR", str(root / ".ipython"))
-
-
-class NotebookFailed(Exception):
-    def __init__(self, page: Page, message: str):
-        self.page = page
-        super().__init__(message)
-
-
-def load_notebook(page: Page) -> nbformat.NotebookNode:
-    nb = jupytext.read(page.notebook, fmt="py:percent")
-    # Random cell ids would reach the HTML and break byte-identical rebuilds.
-    for i, cell in enumerate(nb.cells):
-        cell["id"] = f"cell-{i:03d}"
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    return nb
-
-
-def execute(page: Page) -> nbformat.NotebookNode:
-    nb = load_notebook(page)
-    # Kernels talk to this process over Unix sockets in a private folder, not TCP: several
-    # kernels started at once could otherwise pick the same free port ("Address already in
-    # use"), and no port is opened at all.
-    with tempfile.TemporaryDirectory(prefix="mali-kernel-") as sockets:
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
-        client = NotebookClient(
-            nb,
-            km=km,
-            kernel_name="python3",
-            timeout=CELL_TIMEOUT,
-            resources={"metadata": {"path": str(page.notebook.parent)}},
-            allow_errors=False,
-            # Kernel warnings (e.g. on shutdown) would be noise in every build log; errors
-            # still print.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-        try:
-            client.execute()
-        except CellExecutionError as exc:
-            raise NotebookFailed(page, describe_failure(page, nb, exc)) from None
-        except Exception as exc:  # kernel died, timeout, ...
-            raise NotebookFailed(
-                page, f"{page.notebook.name}: {type(exc).__name__}: {exc}"
-            ) from None
-    return nb
-
-
-def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: CellExecutionError) -> str:
-    """One screen: notebook, cell number and first lines, and the error itself."""
-    failed = None
-    for i, cell in enumerate(nb.cells):
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                failed = (i, cell)
-    lines = [f"notebook {page.notebook.name} failed"]
-    if failed:
-        i, cell = failed
-        code = cell.source.strip().splitlines()
-        lines.append(f"  in cell {i} (code cell starting: {code[0][:80] if code else ''!r})")
-    ename = getattr(exc, "ename", "Error")
-    evalue = getattr(exc, "evalue", str(exc))
-    lines.append(f"  {ename}: {textwrap.shorten(str(evalue), 600)}")
-    return "\n".join(lines)
-
-
-def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
-    env.globals["css"] = (TEMPLATES / "style.css").read_text(encoding="utf-8")
-    return env
-
-
-def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return fallback
-
-
-def export_page(
-    nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict], footer: dict
-) -> str:
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.name}})
-    return (
-        environment()
-        .get_template("page.html.j2")
-        .render(
-            title=page_title(nb, page.name),
-            body=body,
-            key=key,
-            nav=nav,
-            current=page.html_name,
-            footer=footer,
-        )
-    )
 
 
 def footer_context(processed: Path) -> dict:
@@ -239,9 +105,6 @@ def render(
     workers: int | None = None,
 ) -> int:
     """Build stale pages and the index. Returns the number of failed notebooks."""
-    from analysis.report import briefing
-
-    kernel_environment(root, processed)
     pages = discover(root / "notebooks")
     shared = shared_key(root, processed)
     keys = {p.name: page_key(p, shared) for p in pages}
@@ -250,6 +113,11 @@ def render(
         for p in pages
         if (only is None or p.name in only) and existing_key(reports / p.html_name) != keys[p.name]
     ]
+    # A page whose key matches is current: mark it so for make too (its prerequisites may be
+    # newer files with the same content, e.g. after a checkout).
+    for page in pages:
+        if page not in stale and (reports / page.html_name).exists():
+            os.utime(reports / page.html_name)
     titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
     nav = [
         {"href": "index.html", "title": "Briefing"},
@@ -263,7 +131,7 @@ def render(
     # notebook at once (up to twice the cores) beats running them one core at a time.
     workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute, p): p for p in stale}
+        futures = {pool.submit(execute, p, processed, root): p for p in stale}
         for future in concurrent.futures.as_completed(futures):
             page = futures[future]
             try:
@@ -310,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="notebook names to consider (default: all)")
     args = parser.parse_args(argv)
     root = args.root.resolve()
-    processed = args.processed or root / "data" / "processed"
+    processed = (args.processed or root / "data" / "processed").resolve()
     reports = args.reports or root / "reports"
     if not (processed / "manifest.json").exists():
         print(f"{processed}/manifest.json not found: run `make data` first", file=sys.stderr)

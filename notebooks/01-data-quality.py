@@ -10,6 +10,11 @@
 # existing incident and source, children never exceed civilians in one claim, no unmarked
 # duplicates). A build that fails any rule writes nothing.
 
+# %% tags=["parameters"]
+# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
+# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+PROCESSED = None
+
 # %%
 import pandas as pd
 from IPython.display import HTML
@@ -17,7 +22,7 @@ from IPython.display import HTML
 from analysis.report import charts, data, metrics
 from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS
 
-processed = data.load()
+processed = data.load(PROCESSED)
 incidents, claims, sources = processed.incidents, processed.claims, processed.sources
 rows = processed.manifest["rows"]
 HTML(

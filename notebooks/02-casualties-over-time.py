@@ -9,6 +9,11 @@
 # incident (solid) to the sum of the highest (hatched). Incidents of grades A and B only; the
 # methodology page explains the range rule and the grades.
 
+# %% tags=["parameters"]
+# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
+# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+PROCESSED = None
+
 # %%
 import html
 
@@ -17,7 +22,7 @@ from IPython.display import HTML
 
 from analysis.report import charts, data, metrics
 
-processed = data.load()
+processed = data.load(PROCESSED)
 events = processed.context_events
 incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
 monthly = metrics.monthly_range(incidents, "civilians_killed")

@@ -9,6 +9,11 @@
 # the tables give the range of civilians reported killed for each group. All grades are counted
 # in the charts; the tables use grades A and B.
 
+# %% tags=["parameters"]
+# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
+# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+PROCESSED = None
+
 # %%
 import pandas as pd
 from IPython.display import display
@@ -16,7 +21,7 @@ from IPython.display import display
 from analysis.report import charts, data, metrics
 from analysis.vocab import OPERATION_TYPES, PERPETRATOR_GROUPS
 
-processed = data.load()
+processed = data.load(PROCESSED)
 incidents, events = processed.incidents, processed.context_events
 quarter = incidents.assign(month=incidents["date_start"].dt.to_period("Q").dt.to_timestamp())
 quarters = pd.date_range(quarter["month"].min(), quarter["month"].max(), freq="QS")

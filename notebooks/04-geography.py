@@ -11,19 +11,24 @@
 # region. Incidents too vague to place ("centre", a road spanning two regions) are listed apart.
 # Grades A and B.
 
+# %% tags=["parameters"]
+# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
+# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+PROCESSED = None
+
 # %%
 from IPython.display import HTML
 
 from analysis.report import charts, data, geo, metrics
 
-processed = data.load()
+processed = data.load(PROCESSED)
 incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
 by_region = metrics.range_by(incidents, "region")
 placed = by_region.drop(index="Not stated", errors="ignore")
 top = placed.index[0]
 
 # %%
-places = geo.region_points().merge(
+places = geo.region_points(processed).merge(
     placed.reset_index(), on="region", how="inner", validate="one_to_one"
 )
 places = places.assign(
@@ -33,7 +38,7 @@ places = places.assign(
     ],
 )
 fig = charts.map_chart(
-    geo.outline(),
+    geo.outline(processed),
     places,
     title=f"Most civilians were reported killed in {top} region",
     source="Boundary: Natural Earth (public domain). Region capitals: GeoNames (CC BY 4.0). "

@@ -10,6 +10,11 @@
 # civilian count is known only to lie between 0 and that figure. UCDP gives civilian deaths with
 # low and high estimates. Each is shown as its own range, never merged into one number.
 
+# %% tags=["parameters"]
+# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
+# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+PROCESSED = None
+
 # %%
 import pandas as pd
 from IPython.display import HTML, display
@@ -17,7 +22,7 @@ from IPython.display import HTML, display
 from analysis.report import charts, compare, data, metrics
 from analysis.vocab import OPERATION_TYPES
 
-processed = data.load()
+processed = data.load(PROCESSED)
 events = processed.extra.get("events")
 links = processed.extra.get("links")
 exports = processed.manifest.get("exports", {})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import subprocess
@@ -64,14 +63,3 @@ def repo_copy(target: Path) -> Path:
     for env_dir in (".venv", ".tools"):
         os.symlink(ROOT / env_dir, target / env_dir)
     return target
-
-
-@contextlib.contextmanager
-def preserved_environ():
-    """Restore os.environ afterwards: analysis.render sets the kernels' environment in it."""
-    before = dict(os.environ)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(before)

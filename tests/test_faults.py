@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import clean, render
+from analysis import clean
 from analysis.pipeline import manifest, publish
-from analysis.report import data
+from analysis.report import data, notebooks
 from tests.conftest import FIXTURES, ROOT, repo_copy
 from tests.test_make import digest, make
 
@@ -380,18 +380,19 @@ def test_notebook_failure_names_notebook_cell_and_error_in_one_screen(tmp_path):
     notebook = tmp_path / "07-broken.py"
     notebook.write_text(
         "# %% [markdown]\n# A broken page\n\n"
+        '# %% tags=["parameters"]\nPROCESSED = None\n\n'
         "# %%\nx = 1\n\n"
         "# %%\ndef deep(n):\n    if n == 0:\n"
         "        raise KeyError('no column named casualties_max ' + 'x' * 2000)\n"
         "    return deep(n - 1)\n\n\ndeep(30)\n",
         encoding="utf-8",
     )
-    with pytest.raises(render.NotebookFailed) as info:
-        render.execute(render.Page(notebook))
+    with pytest.raises(notebooks.NotebookFailed) as info:
+        notebooks.execute(notebooks.Page(notebook), tmp_path)
     message = str(info.value)
     lines = message.splitlines()
     assert len(lines) <= 15, message
     assert lines[0] == "notebook 07-broken.py failed"
-    assert "in cell 2 (code cell starting: 'def deep(n):')" in message
+    assert "in cell 3 (code cell starting: 'def deep(n):')" in message
     assert "KeyError: " in message and "no column named casualties_max" in message
     assert max(len(line) for line in lines) <= 700

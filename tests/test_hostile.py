@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -21,7 +20,7 @@ import pytest
 from analysis import clean, render
 from analysis.pipeline import manifest, publish
 from analysis.report import briefing, charts, export
-from tests.conftest import FIXTURES, preserved_environ
+from tests.conftest import FIXTURES
 
 HOSTILE = FIXTURES / "hostile"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -227,9 +226,7 @@ def test_notebook_pages_escape_hostile_text(processed, tmp_path):
 
     root = project_copy(tmp_path)
     reports = tmp_path / "reports"
-    with preserved_environ():
-        os.environ["MALI_ROOT"] = str(root)
-        assert render.render(root, processed, reports) == 0
+    assert render.render(root, processed, reports) == 0
     pages = sorted(reports.glob("*.html"))
     assert len(pages) >= 8
     for page in pages:

@@ -103,7 +103,7 @@ def test_failing_notebook_keeps_every_page_and_the_index(copy):
     index_before = (reports / "index.html").read_bytes()
     page_03 = (reports / "03-operations-over-time.html").read_bytes()
     # A change to the package makes every page stale; notebook 03 then fails.
-    metrics = copy / "analysis" / "metrics.py"
+    metrics = copy / "analysis" / "report" / "metrics.py"
     metrics_text = metrics.read_text()
     notebook = copy / "notebooks" / "03-operations-over-time.py"
     notebook_text = notebook.read_text()
@@ -122,3 +122,60 @@ def test_failing_notebook_keeps_every_page_and_the_index(copy):
     assert (reports / "03-operations-over-time.html").read_bytes() == page_03
     assert (reports / "index.html").read_bytes() == index_before
     make(copy, "report")  # and the next build recovers
+
+
+def built_pages(result: subprocess.CompletedProcess) -> list[str]:
+    return [
+        line.removesuffix(": built") for line in result.stdout.splitlines() if ": built" in line
+    ]
+
+
+def test_deleted_page_is_rebuilt(copy):
+    make(copy, "report")
+    page = copy / "reports" / "04-geography.html"
+    page.unlink()
+    result = make(copy, "report")
+    assert "reports/04-geography.html" in built_pages(result)
+    assert page.exists()
+    assert not any(p.startswith("reports/0") and "04-" not in p for p in built_pages(result))
+
+
+def test_editing_the_map_outline_rebuilds_the_geography_page(copy):
+    make(copy, "report")
+    page = copy / "reports" / "04-geography.html"
+    before = page.read_bytes()
+    outline = copy / "data" / "raw" / "geo" / "mali_outline.csv"
+    original = outline.read_text()
+    lines = original.splitlines(keepends=True)
+    ring, lon, lat = lines[1].strip().split(",")
+    lines[1] = f"{ring},{float(lon) - 0.8:.5f},{lat}\n"  # one vertex moved west
+    outline.write_text("".join(lines))
+    try:
+        result = make(copy, "report")
+        assert "reports/04-geography.html" in built_pages(result)
+        assert page.read_bytes() != before
+    finally:
+        outline.write_text(original)
+    make(copy, "report")
+    assert page.read_bytes() == before
+
+
+def test_removing_an_export_rebuilds_without_it(copy):
+    from tests.conftest import FIXTURES
+
+    make(copy, "report")
+    exports = copy / "data" / "raw" / "acled"
+    exports.mkdir()
+    export = exports / "acled-2025-06-01.csv"
+    export.write_bytes((FIXTURES / "acled" / "acled-2025-06-01.csv").read_bytes())
+    make(copy, "report")
+    processed = copy / "data" / "processed"
+    assert (processed / "events.parquet").exists()
+    page = copy / "reports" / "05-cross-source.html"
+    assert "No ACLED or UCDP export was present" not in page.read_text()
+    export.unlink()
+    result = make(copy, "report")
+    assert "analysis.clean" in result.stdout
+    assert not (processed / "events.parquet").exists()
+    assert "No ACLED or UCDP export was present" in page.read_text()
+    exports.rmdir()

@@ -455,3 +455,72 @@ class ExportEvents(pa.DataFrameModel):
     @pa.dataframe_check(error="civilians_killed_min is greater than civilians_killed_max")
     def _range_ordered(cls, df: pd.DataFrame) -> pd.Series:
         return df["civilians_killed_min"] <= df["civilians_killed_max"]
+
+
+# --------------------------------------------------------------------------------------------
+# Geography (data/raw/geo: extracted reference files; data/hand/region_capitals.csv)
+# --------------------------------------------------------------------------------------------
+
+
+# The outline is low resolution (Natural Earth 1:110m): its vertices may stray a few km past
+# the bounding box used for incidents, so it gets a wider margin.
+_OUTLINE_MARGIN = 0.5
+
+
+class OutlineRaw(_Base):
+    """data/raw/geo/mali_outline.csv: Mali's boundary as rings of lon/lat vertices."""
+
+    ring: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    lon: Series[float] = pa.Field(
+        ge=MALI_BBOX["lon_min"] - _OUTLINE_MARGIN, le=MALI_BBOX["lon_max"] + _OUTLINE_MARGIN
+    )
+    lat: Series[float] = pa.Field(
+        ge=MALI_BBOX["lat_min"] - _OUTLINE_MARGIN, le=MALI_BBOX["lat_max"] + _OUTLINE_MARGIN
+    )
+
+
+class GazetteerRaw(_Base):
+    """data/raw/geo/gazetteer_geonames.csv: Malian places from GeoNames."""
+
+    geonameid: Series[pd.Int64Dtype] = pa.Field(unique=True, ge=1)
+    name: Series[str] = pa.Field(str_length={"min_value": 1})
+    latitude: Series[float] = pa.Field(ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"])
+    longitude: Series[float] = pa.Field(ge=MALI_BBOX["lon_min"], le=MALI_BBOX["lon_max"])
+    population: Series[pd.Int64Dtype] = pa.Field(ge=0)
+
+
+class RegionCapitalsRaw(_Base):
+    """data/hand/region_capitals.csv: where a map marks each normalised region."""
+
+    region: Series[str] = pa.Field(unique=True, isin=[r for r in REGIONS if r != "Not stated"])
+    capital: Series[str] = pa.Field(str_length={"min_value": 1})
+    note: Series[str] = pa.Field(nullable=True)
+
+
+class RegionPoints(pa.DataFrameModel):
+    """Canonical: one map point per normalised region, at its capital."""
+
+    region: Series[str] = pa.Field(unique=True, isin=list(REGIONS))
+    lon: Series[float] = pa.Field(ge=MALI_BBOX["lon_min"], le=MALI_BBOX["lon_max"])
+    lat: Series[float] = pa.Field(ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"])
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+def capital_problems(
+    capitals: pd.DataFrame, gazetteer: pd.DataFrame, capitals_file: str
+) -> list[Problem]:
+    """Every region capital must be a place of the gazetteer."""
+    missing = ~capitals["capital"].isin(set(gazetteer["name"]))
+    return [
+        Problem(
+            capitals_file,
+            int(line),
+            "capital",
+            str(value),
+            "not a place name in data/raw/geo/gazetteer_geonames.csv",
+        )
+        for line, value in capitals.loc[missing, "capital"].items()
+    ]

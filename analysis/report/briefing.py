@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 from pathlib import Path
 
 import jinja2
@@ -29,8 +28,7 @@ def safe_url(url: object) -> str | None:
 
 def build_date() -> str:
     """The date a reproducible build stands for: SOURCE_DATE_EPOCH (the last commit's time)."""
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(paths.source_date_epoch(), dt.UTC).strftime("%Y-%m-%d")
 
 
 def long_date(value: pd.Timestamp) -> str:

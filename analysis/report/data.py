@@ -31,9 +31,9 @@ class Processed:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def load(folder: Path | None = None) -> Processed:
+def load(folder: Path | str | None = None) -> Processed:
     """Read every processed table after checking its hash against manifest.json."""
-    folder = folder or paths.PROCESSED
+    folder = Path(folder) if folder else paths.PROCESSED
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
         raise ProcessedDataError(

@@ -1,44 +1,21 @@
-"""Offline geography: Mali's outline and region capitals from files in data/raw/geo."""
+"""Offline geography for the maps: Mali's outline and one point per region, from data/processed.
+
+The pipeline validates and publishes both (``analysis.pipeline.geo``), so the map page reads only
+processed data, like every other page.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 
-from analysis import paths
-
-# Normalised region -> the GeoNames name of its capital in gazetteer_geonames.csv.
-REGION_CAPITALS = {
-    "Kayes": "Kayes",
-    "Koulikoro": "Koulikoro",
-    "Sikasso": "Sikasso",
-    "Ségou": "Ségou",
-    "Mopti": "Mopti",
-    "Tombouctou": "Timbuktu",
-    "Gao": "Gao",
-    "Kidal": "Kidal",
-    "Taoudénit": "Taoudenni",
-    "Ménaka": "Ménaka",
-    "Bamako": "Bamako",
-}
+from analysis.report.data import Processed
 
 
-def outline(geo_dir: Path | None = None) -> pd.DataFrame:
+def outline(processed: Processed) -> pd.DataFrame:
     """Mali's boundary as rows of (ring, lon, lat)."""
-    return pd.read_csv((geo_dir or paths.RAW / "geo") / "mali_outline.csv")
+    return processed.extra["geo_outline"]
 
 
-def region_points(geo_dir: Path | None = None) -> pd.DataFrame:
+def region_points(processed: Processed) -> pd.DataFrame:
     """One point per normalised region, at its capital (columns region, lon, lat)."""
-    gazetteer = pd.read_csv((geo_dir or paths.RAW / "geo") / "gazetteer_geonames.csv")
-    by_name = gazetteer.drop_duplicates("name").set_index("name")
-    rows = [
-        {
-            "region": region,
-            "lon": by_name.at[town, "longitude"],
-            "lat": by_name.at[town, "latitude"],
-        }
-        for region, town in REGION_CAPITALS.items()
-    ]
-    return pd.DataFrame(rows)
+    return processed.extra["region_points"]
