@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.report import charts, data, metrics
+from analysis.report.findings import perpetrator_phrase
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
 HEADLINE_GRADES = ("A", "B")
@@ -34,15 +35,6 @@ def build_date() -> str:
 def long_date(value: pd.Timestamp) -> str:
     """'6 March 2026': no zero padding, month in words (never ambiguous between locales)."""
     return f"{value.day} {value:%B %Y}"
-
-
-def perpetrator_phrase(group: str) -> str:
-    """A perpetrator group as a reader would say it: 'Malian forces with Dozo militia'."""
-    if group.startswith("With "):
-        return "Malian forces with " + group[len("With ") :]
-    if group.lower().startswith("unidentified"):
-        return f"{group} forces"
-    return group
 
 
 def largest_incident(incidents: pd.DataFrame) -> dict | None:
