@@ -35,7 +35,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 PACKAGE := $(shell find analysis -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
 RAW := $(wildcard data/raw/*.csv data/raw/geo/*.csv data/hand/*.csv)
-EXPORTS := $(wildcard data/raw/acled/*.csv data/raw/ucdp/*.csv data/raw/acled/*.json data/raw/ucdp/*.json)
+EXPORTS := $(wildcard data/raw/acled/* data/raw/ucdp/*)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
 PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
 PROCESSED := data/processed/manifest.json

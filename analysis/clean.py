@@ -197,6 +197,14 @@ def run(raw_dir: Path, out_dir: Path, hand_dir: Path = paths.HAND) -> dict:
     }
     if exports is not None:
         record["exports_skipped"] = exports.skipped
+        revisions = exports.revisions if exports.revisions is not None else pd.DataFrame()
+        record["exports_revisions"] = [
+            {
+                k: (bool(v) if k == "kept" else v if isinstance(v, str) else int(v))
+                for k, v in r.items()
+            }
+            for r in revisions.to_dict("records")
+        ]
     for line in build_log(exports):
         print(line, file=sys.stderr)
     publish(out_dir, outputs, manifest.dumps(record).encode("utf-8"))

@@ -14,6 +14,7 @@ from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
 from analysis.pipeline.derive import resolve_regions
+from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
 from analysis.sources.exports import (
     DATASETS,
     EARLIEST_EXPORT_DATE,
@@ -22,7 +23,6 @@ from analysis.sources.exports import (
 from analysis.sources.exports import (
     DATE_PRECISIONS as EXPORT_DATE_PRECISIONS,
 )
-from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
 from analysis.vocab import (
     CIVILIAN_SUBGROUPS,
     DATE_PRECISIONS,

@@ -401,9 +401,7 @@ def read_acled(
     drone = notes.str.contains(DRONE, case=False, regex=True)
     air = notes.str.contains(AIR, case=False, regex=True)
     # Pre-2019 files: "Remote violence" is a strike when the notes say so (else shelling, IED).
-    is_strike = sub.eq("Air/drone strike") | (
-        no_sub & k["event_type"].isin(REMOTE) & (drone | air)
-    )
+    is_strike = sub.eq("Air/drone strike") | (no_sub & k["event_type"].isin(REMOTE) & (drone | air))
     is_attack = k_vac & (sub.eq("Attack") | no_sub)
     execution = notes.str.contains(EXECUTION, case=False, regex=True) & notes.str.contains(
         DETENTION, case=False, regex=True

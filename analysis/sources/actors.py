@@ -102,11 +102,15 @@ def load_actor_rules(path: Path = ACTOR_RULES) -> pd.DataFrame:
         line = int(line)
         if row["dataset"] not in (*DATASETS, "any"):
             problems.append(
-                Problem(name, line, "dataset", str(row["dataset"]), "dataset must be acled, ucdp or any")
+                Problem(
+                    name, line, "dataset", str(row["dataset"]), "dataset must be acled, ucdp or any"
+                )
             )
         if row["role"] not in RULE_ROLES:
             problems.append(
-                Problem(name, line, "role", str(row["role"]), f"role must be one of {list(RULE_ROLES)}")
+                Problem(
+                    name, line, "role", str(row["role"]), f"role must be one of {list(RULE_ROLES)}"
+                )
             )
         for column in ("pattern", "example", "note"):
             if pd.isna(row[column]):
@@ -127,7 +131,9 @@ def load_actor_rules(path: Path = ACTOR_RULES) -> pd.DataFrame:
         example = str(row["example"])
         if not compiled[line].fullmatch(example):
             problems.append(
-                Problem(name, line, "example", example, "the rule's pattern does not match its example")
+                Problem(
+                    name, line, "example", example, "the rule's pattern does not match its example"
+                )
             )
             continue
         for earlier, other in frame.loc[: line - 1].iterrows():

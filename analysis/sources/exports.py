@@ -207,9 +207,7 @@ def csv_lines(frame: pd.DataFrame, first_line: int) -> pd.Index:
 # --------------------------------------------------------------------------------------------
 
 _DATED_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-_UCDP_VERSION = re.compile(
-    r"ged(?:event)?[-_a-z]*?v?(\d{2})[._]?(\d)(?:[._](\d+))?", re.IGNORECASE
-)
+_UCDP_VERSION = re.compile(r"ged(?:event)?[-_a-z]*?v?(\d{2})[._]?(\d)(?:[._](\d+))?", re.IGNORECASE)
 
 
 def version_and_access(path: Path) -> tuple[str, str]:

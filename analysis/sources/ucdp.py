@@ -2,10 +2,10 @@
 
 Layouts: the yearly release and monthly candidate files with a header; candidate files without
 a header; UCDP's website export (``best_est``/``high_est``/``low_est``, a trailing comma on every
-line). The 49 GED columns are matched by name (case-insensitive). Monthly "candidate" files published without a header
-row are detected (the first record is not the header but has 49 fields) and given the header;
-their line numbers then start at 1. ``date_start``/``date_end`` may carry a time part
-(``2022-03-27 00:00:00.000``); only a midnight time is accepted.
+line). The 49 GED columns are matched by name (case-insensitive). Monthly "candidate" files
+published without a header row are detected (the first record is not the header but has 49
+fields) and given the header; their line numbers then start at 1. ``date_start``/``date_end``
+may carry a time part (``2022-03-27 00:00:00.000``); only a midnight time is accepted.
 
 Which rows are kept
 -------------------
@@ -17,8 +17,8 @@ Russia (Soviet Union)") and each whole part is classified by the actor rules and
 (``analysis.sources.actors``): "Former Government of Mali" is never the state, and Russia's
 government beside Mali's is the state with Russian forces (Wagner before the June 2025
 handover, Africa Corps from it). Names no rule classifies (``XXX432`` placeholders,
-"Unidentified Military Forces (Mali)") are listed in ``unclassified``, never a stop. A valid event is kept when side_a contains Malian
-government forces, Wagner or Africa Corps and either
+"Unidentified Military Forces (Mali)") are listed in ``unclassified``, never a stop. A valid
+event is kept when side_a contains Malian government forces, Wagner or Africa Corps and either
 
 - ``type_of_violence == 3`` (one-sided violence: the victims are civilians by definition), or
 - ``type_of_violence`` is 1 or 2 and ``deaths_civilians > 0``.
@@ -365,7 +365,11 @@ def read_ucdp(
     )
     events = finish(events, origin.name)
     unclassified = unclassified_actors(
-        [side_a, side_b], known, counts["best"].where(pd.Series(ok, index=m.index)), "ucdp", origin.name
+        [side_a, side_b],
+        known,
+        counts["best"].where(pd.Series(ok, index=m.index)),
+        "ucdp",
+        origin.name,
     )
     result_counts = {
         "rows_read": rows_read,
