@@ -172,7 +172,7 @@ if has_aggregates:
         charts.show(
             fig,
             alt="Monthly civilian deaths in the curated record as a range, beside ACLED "
-            "aggregated fatalities of every actor: "
+            "aggregated fatalities of every actor (not attributable to state forces): "
             + "; ".join(
                 f"{k}: {int(v['fatalities'].sum()):,} deaths in {int(v['events'].sum()):,} events"
                 for k, v in agg.items()
@@ -187,7 +187,7 @@ if has_aggregates:
         for m in shown
     ]
     for name, monthly in agg.items():
-        table[f"{name}: events / deaths (all actors)"] = [
+        table[f"{name}: events / deaths (all actors, not attributable)"] = [
             f"{int(monthly.loc[m, 'events'])} / {int(monthly.loc[m, 'fatalities'])}"
             if m in monthly.index
             else "–"

@@ -360,6 +360,23 @@ def test_each_layout_builds_every_page(built):
     if killed is None:
         # Aggregates: shown as context, never as deaths caused by state forces.
         assert "ACLED aggregated" in page and "not attributable" in page
+        totals = {
+            # weekly: Battles 6 + Explosions 9 + VAC 11 + 0 deaths; VAC alone 11 in 3 + 2 events
+            "acled-aggregated-weekly-admin1.csv": [
+                "all political violence (acled-aggregated-weekly-admin1.csv): "
+                f"{6 + 9 + 11 + 0} deaths in {2 + 1 + 3 + 2} events",
+                "violence against civilians (acled-aggregated-weekly-admin1.csv): "
+                f"{11 + 0} deaths in {3 + 2} events",
+            ],
+            # HDX monthly: 14 + 0 + 31 + 7 + 9 + 12 + 0 + 22 deaths in 6+3+9+4+2+5+1+7 events
+            "acled-hdx-monthly-admin2-mli.xlsx": [
+                "event types not stated in the file (acled-hdx-monthly-admin2-mli.xlsx): "
+                f"{14 + 0 + 31 + 7 + 9 + 12 + 0 + 22} deaths in {6 + 3 + 9 + 4 + 2 + 5 + 1 + 7} "
+                "events"
+            ],
+        }[name]
+        for text in totals:
+            assert text in page, text
         return
     lo, hi = killed
     assert (
@@ -367,7 +384,8 @@ def test_each_layout_builds_every_page(built):
         int(events["civilians_killed_max"].sum()),
     ) == (lo, hi)
     dataset = folder.upper()
-    assert f"<td>{dataset}</td>\n      <td>{n_events}</td>\n      <td>{lo}–{hi}</td>" in page
+    shown = rf"<td>{dataset}</td>\s*<td>{n_events}</td>\s*<td>{lo}–{hi}</td>"
+    assert re.search(shown, page), f"{dataset} {n_events} events, {lo}–{hi} not on page 05"
     # The unclassified actor is listed on the data-quality page, not counted.
     quality = (copy / "reports" / "01-data-quality.html").read_text()
     assert "Unidentified Military Forces (Mali)" in quality

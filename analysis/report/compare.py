@@ -73,6 +73,7 @@ def aggregate_series(aggregates: pd.DataFrame) -> dict[str, pd.DataFrame]:
             label = {
                 "political_violence": "all political violence",
                 "violence_against_civilians": "violence against civilians",
+                "not_stated": "event types not stated in the file",
             }.get(scope, SCOPES[scope].lower())
             groups = {label: pd.Series(True, index=part.index)}
         for label, mask in groups.items():
