@@ -191,7 +191,7 @@ def test_urllib_transport_sends_an_identifying_user_agent(monkeypatch):
 
     class Answer:
         status = 200
-        headers: dict = {}  # noqa: RUF012
+        headers: dict = {}
 
         def read(self):
             return b"{}"

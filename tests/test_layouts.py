@@ -334,7 +334,7 @@ E2E = [
 def built(request, tmp_path_factory):
     from tests.test_make import make
 
-    name, folder, n_events, killed = request.param
+    name, folder, _, _ = request.param
     copy = repo_copy(tmp_path_factory.mktemp("layout") / "repo")
     target = copy / "data" / "raw" / folder
     target.mkdir(parents=True, exist_ok=True)
