@@ -315,7 +315,9 @@ def read_acled(
     assoc2 = split_actors(m["assoc_actor_2"], ";").rename("assoc_actor_2")
     actor_columns = [m["actor1"].dropna(), assoc1, m["actor2"].dropna(), assoc2]
     actors = as_actors(actors)
-    known = actors.classify(pd.concat(actor_columns, ignore_index=True), "acled")
+    # Unique strings per column first: a million rows hold a few thousand actor names.
+    uniques = [c.drop_duplicates() for c in actor_columns]
+    known = actors.classify(pd.concat(uniques, ignore_index=True), "acled")
 
     rej = Rejections(m.index)
     event_id = m["event_id_cnty"]
@@ -353,12 +355,6 @@ def read_acled(
     rej.add(~time_native.isin(list(TIME_PRECISION)), "time_precision is not 1, 2 or 3")
     rej.add(~geo_native.isin(list(GEO_PRECISION)), "geo_precision is not 1, 2 or 3")
 
-    # ``timestamp`` (Unix seconds) is ACLED's last edit of the event: the latest one wins
-    # when several downloads hold the same event. A missing or odd value is not a rejection.
-    stamp, _ = parse_int(m["timestamp"])
-    updated = pd.to_datetime(stamp.astype("Float64"), unit="s", errors="coerce")
-    updated = updated.astype("datetime64[s]")
-
     bad = rej.mask.to_numpy()
     rejected = rej.frame("acled", origin.name, event_id) if bad.any() else empty_rejected()
     ok = ~bad
@@ -388,6 +384,11 @@ def read_acled(
     keep = (perpetrator.notna() & harmed).to_numpy(dtype=bool) & ok
 
     k = g[keep]
+    # ``timestamp`` (Unix seconds) is ACLED's last edit of the event: the latest one wins
+    # when several downloads hold the same event. A missing or odd value is not a rejection.
+    stamp, _ = parse_int(k["timestamp"])
+    updated = pd.to_datetime(stamp.astype("Float64"), unit="s", errors="coerce")
+    updated = updated.astype("datetime64[s]")
     fat = fatalities[keep]
     tgt = targeted[keep]
     d = date[keep]
@@ -441,13 +442,13 @@ def read_acled(
             "civilians_killed_min": fat.where(tgt, 0),
             "civilians_killed_max": fat,
             "fatalities_best": fat,
-            "updated": updated[keep],
+            "updated": updated,
         },
         index=k.index,
     )
     events = finish(events, origin.name)
     unclassified = unclassified_actors(
-        actor_columns, known, fatalities.where(pd.Series(ok, index=m.index)), "acled", origin.name
+        actor_columns, known, fatalities, "acled", origin.name, valid=ok
     )
     review = g["actor1"].map(known).eq("review").fillna(False)
     counts = {

@@ -210,13 +210,19 @@ def unclassified_actors(
     fatalities: pd.Series,
     dataset: str,
     file: str,
+    valid=None,
 ) -> pd.DataFrame:
     """Actor strings classified ``review``: per column, the events naming them and their deaths.
 
     ``columns`` are Series of single actor strings indexed by the row label (repeated for
-    multi-actor cells), with a ``name`` giving the column.
+    multi-actor cells), with a ``name`` giving the column. ``valid`` (boolean array like
+    ``fatalities``) marks rows whose figures count; rejected rows count as events with 0 deaths.
     """
     review = {s for s, r in known.items() if r == "review"}
+    if not review:
+        return empty_unclassified()
+    if valid is not None:
+        fatalities = fatalities.where(pd.Series(valid, index=fatalities.index))
     parts = []
     for series in columns:
         hits = series[series.isin(review)]
@@ -310,6 +316,8 @@ def role_flags(
             hit = partner_role[partner_role.eq(role)].index.unique()
             flags.loc[flags.index.isin(hit), role] = True
     russian = flags.pop("russian_forces")
+    if not russian.any():
+        return flags
     if date is None:
         later = pd.Series(False, index=index)
     else:

@@ -259,7 +259,8 @@ def read_ucdp(
     del raw
     side_a = split_actors(m["side_a"], ",").rename("side_a")
     side_b = split_actors(m["side_b"], ",").rename("side_b")
-    known = as_actors(actors).classify(pd.concat([side_a, side_b], ignore_index=True), "ucdp")
+    uniques = [side_a.drop_duplicates(), side_b.drop_duplicates()]
+    known = as_actors(actors).classify(pd.concat(uniques, ignore_index=True), "ucdp")
 
     rej = Rejections(m.index)
     event_id = m["id"]
