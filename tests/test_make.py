@@ -103,7 +103,7 @@ def test_failing_notebook_keeps_every_page_and_the_index(copy):
     index_before = (reports / "index.html").read_bytes()
     page_03 = (reports / "03-operations-over-time.html").read_bytes()
     # A change to the package makes every page stale; notebook 03 then fails.
-    metrics = copy / "analysis" / "metrics.py"
+    metrics = copy / "analysis" / "report" / "metrics.py"
     metrics_text = metrics.read_text()
     notebook = copy / "notebooks" / "03-operations-over-time.py"
     notebook_text = notebook.read_text()
