@@ -58,6 +58,8 @@ def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, 
         tables["events"] = exports.events
         tables["rejected"] = exports.rejected
         tables["links"] = links(incidents, exports)
+        tables["aggregates"] = exports.aggregates
+        tables["unclassified_actors"] = exports.unclassified
     return tables
 
 
@@ -88,24 +90,82 @@ def validation_report(
     lines += ["", "| output | rows |", "|---|---|"]
     lines += [f"| {name}.parquet | {len(frame)} |" for name, frame in tables.items()]
     if exports is not None:
-        lines += [
-            "",
-            "## Third-party exports",
-            "",
-            "| file | rows read | kept | rejected |",
-            "|---|---|---|---|",
-        ]
-        for name, meta in sorted(exports.provenance.items()):
-            lines.append(
-                f"| {name} | {meta['rows_read']} | {meta['rows_kept']} | {meta['rows_rejected']} |"
-            )
-        if len(exports.rejected):
-            lines += ["", "Rejected rows by reason (kept in rejected.parquet):", ""]
-            for reason, n in exports.rejected.groupby("reason").size().items():
-                lines.append(f"- {reason}: {n}")
+        lines += export_report(exports)
     lines += ["", "## Warnings", ""]
     lines += [f"- {w}" for w in curated.warnings] or ["- none"]
     return "\n".join(lines) + "\n"
+
+
+def export_report(exports: Exports) -> list[str]:
+    """The third-party exports section: layouts, counts, what was not read, what to review."""
+    lines = [
+        "",
+        "## Third-party exports",
+        "",
+        "| file | read as | rows read | kept | rejected |",
+        "|---|---|---|---|---|",
+    ]
+    for name, meta in sorted(exports.provenance.items()):
+        label = meta.get("layout_label", meta["columns_layout"])
+        lines.append(
+            f"| {name} | {label} (`{meta['columns_layout']}`) | {meta['rows_read']} | "
+            f"{meta['rows_kept']} | {meta['rows_rejected']} |"
+        )
+    if exports.skipped:
+        lines += ["", "Files in the export folders that were **not read**:", ""]
+        lines += [f"- {s['file']}: {s['reason']}" for s in exports.skipped]
+    if len(exports.rejected):
+        lines += ["", "Rejected rows by reason (kept in rejected.parquet):", ""]
+        for reason, n in exports.rejected.groupby("reason").size().items():
+            lines.append(f"- {reason}: {n}")
+    unclassified = exports.unclassified
+    if unclassified is not None and len(unclassified):
+        lines += [
+            "",
+            "Actor strings that look like the Malian state but that no rule classifies "
+            "(not counted; add a rule to data/hand/actor_rules.csv or an exact string to "
+            "data/hand/actor_map.csv):",
+            "",
+            "| actor | file | column | events | fatalities |",
+            "|---|---|---|---|---|",
+        ]
+        for row in unclassified.itertuples(index=False):
+            lines.append(
+                f"| {row.actor} | {row.dataset}/{row.file} | {row.column} | {row.events} | "
+                f"{row.fatalities} |"
+            )
+    revisions = exports.revisions
+    if revisions is not None and len(revisions):
+        lines += [
+            "",
+            "Events whose fatalities differ between downloads (the kept row is the latest edit "
+            "for ACLED, the latest release for UCDP):",
+            "",
+            "| dataset | event | file | fatalities | kept |",
+            "|---|---|---|---|---|",
+        ]
+        for row in revisions.itertuples(index=False):
+            kept = "yes" if row.kept else "no"
+            lines.append(
+                f"| {row.dataset} | {row.event_id} | {row.file} | {row.fatalities_best} | {kept} |"
+            )
+    return lines
+
+
+def build_log(exports: Exports | None) -> list[str]:
+    """Lines for the build log (stderr): files not read and actor strings to review."""
+    if exports is None:
+        return []
+    out = [f"make data: not read: data/raw/{s['file']}: {s['reason']}" for s in exports.skipped]
+    unclassified = exports.unclassified
+    if unclassified is not None and len(unclassified):
+        names = sorted(set(unclassified["actor"]))
+        shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
+        out.append(
+            f"make data: {len(names)} actor string(s) no rule classifies were not counted "
+            f"(listed in data/processed/validation_report.md): {shown}"
+        )
+    return out
 
 
 def run(
@@ -115,7 +175,9 @@ def run(
     (hand-maintained decisions) and ``geo_dir`` (map reference files) into ``out_dir``;
     return the manifest."""
     curated = read_curated(raw_dir)
-    exports = read_exports(raw_dir, curated.regions, hand_dir / "actor_map.csv")
+    exports = read_exports(
+        raw_dir, curated.regions, hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"
+    )
     geography = read_geography(geo_dir, hand_dir)
     tables = build_tables(curated, exports)
     tables["geo_outline"] = geography.outline
@@ -125,7 +187,7 @@ def run(
     outputs[REPORT] = validation_report(curated, tables, raw_dir, exports).encode("utf-8")
     hashed = input_files(raw_dir) + geography.inputs
     if exports is not None:
-        hashed += [hand_dir / "actor_map.csv"]
+        hashed += [hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"]
         hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]
     record = {
         "inputs": {
@@ -140,6 +202,18 @@ def run(
         "versions": manifest.versions(),
         "exports": exports.provenance if exports is not None else {},
     }
+    if exports is not None:
+        record["exports_skipped"] = exports.skipped
+        revisions = exports.revisions if exports.revisions is not None else pd.DataFrame()
+        record["exports_revisions"] = [
+            {
+                k: (bool(v) if k == "kept" else v if isinstance(v, str) else int(v))
+                for k, v in r.items()
+            }
+            for r in revisions.to_dict("records")
+        ]
+    for line in build_log(exports):
+        print(line, file=sys.stderr)
     publish(out_dir, outputs, manifest.dumps(record).encode("utf-8"))
     return record
 

@@ -137,3 +137,76 @@ HTML(
     f"<p>{len(empty)} of {len(monthly)} months between {monthly.index.min():%B %Y} and "
     f"{monthly.index.max():%B %Y} hold no incident in the dataset.</p>"
 )
+
+# %% [markdown]
+# ## Third-party exports: what was read, and what needs a reviewer
+#
+# When ACLED or UCDP files are in `data/raw/acled/` or `data/raw/ucdp/`, each is listed with the
+# layout it was read as. Files that were not read are named with the reason. Actor strings that
+# look like the Malian state but that no reviewed rule classifies are **not counted**: they are
+# listed here with the events and deaths that name them, so that a reviewer can add a rule to
+# `data/hand/actor_rules.csv` (or an exact string to `data/hand/actor_map.csv`).
+
+# %%
+from IPython.display import display
+
+export_meta = processed.manifest.get("exports", {})
+skipped = processed.manifest.get("exports_skipped", [])
+unclassified = processed.extra.get("unclassified_actors")
+revisions = processed.manifest.get("exports_revisions", [])
+if not export_meta and not skipped:
+    display(
+        HTML("<p class='note'>No ACLED or UCDP file was present when this report was built.</p>")
+    )
+else:
+    files = pd.DataFrame(
+        [
+            {
+                "File": name,
+                "Read as": meta.get("layout_label", meta["columns_layout"]),
+                "Rows read": meta["rows_read"],
+                "Kept": meta["rows_kept"],
+                "Rejected": meta["rows_rejected"],
+            }
+            for name, meta in sorted(export_meta.items())
+        ],
+        columns=["File", "Read as", "Rows read", "Kept", "Rejected"],
+    )
+    display(HTML(charts.table_html(files)))
+    if skipped:
+        display(HTML("<p><strong>Files not read:</strong></p>"))
+        display(
+            HTML(
+                charts.table_html(
+                    pd.DataFrame(skipped).rename(columns={"file": "File", "reason": "Reason"})
+                )
+            )
+        )
+    if unclassified is not None and len(unclassified):
+        display(
+            HTML(
+                f"<p><strong>{unclassified['actor'].nunique()} actor string(s) no rule "
+                "classifies</strong> (not counted as Malian forces):</p>"
+            )
+        )
+        table = unclassified.rename(
+            columns={
+                "actor": "Actor string",
+                "dataset": "Dataset",
+                "file": "File",
+                "column": "Column",
+                "events": "Events",
+                "fatalities": "Fatalities (all actors)",
+            }
+        )
+        display(HTML(charts.table_html(table)))
+    else:
+        display(HTML("<p>Every actor string that names the Malian state is classified.</p>"))
+    if revisions:
+        display(
+            HTML(
+                "<p><strong>Events whose fatalities differ between downloads</strong> (the "
+                "kept row is ACLED's latest edit or UCDP's latest release):</p>"
+            )
+        )
+        display(HTML(charts.table_html(pd.DataFrame(revisions))))

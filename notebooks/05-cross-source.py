@@ -39,10 +39,45 @@ if events is None:
     )
 
 # %% [markdown]
+# ## Civilians killed by Malian state forces, by source
+#
+# Events each export attributes to Malian state forces (alone, or with Wagner, Africa Corps or
+# allied militias) in which civilians were killed, with the civilian range the project derives
+# (`data/raw/README-exports.md` gives the rules). Aggregated ACLED files name no perpetrator and
+# are not part of this table.
+
+# %%
+has_events = events is not None and len(events) > 0
+aggregates = processed.extra.get("aggregates")
+has_aggregates = aggregates is not None and len(aggregates) > 0
+if events is not None and not has_events:
+    display(
+        HTML(
+            "<p class='note'>The exports present hold no event-level data on civilian harm by "
+            "Malian state forces (aggregated files only, or no such event).</p>"
+        )
+    )
+if has_events:
+    summary_rows = []
+    for name, part in events.groupby("dataset"):
+        lo = int(part["civilians_killed_min"].sum())
+        hi = int(part["civilians_killed_max"].sum())
+        summary_rows.append(
+            {
+                "Source": name.upper(),
+                "Events": len(part),
+                "Civilians killed (range)": charts.fmt_range(lo, hi),
+                "First event": f"{part['date_start'].min():%Y-%m-%d}",
+                "Last event": f"{part['date_end'].max():%Y-%m-%d}",
+            }
+        )
+    display(HTML(charts.table_html(pd.DataFrame(summary_rows))))
+
+# %% [markdown]
 # ## Monthly civilian deaths by source
 
 # %%
-if events is not None:
+if has_events:
     curated = metrics.filter_grades(processed.incidents, ["A", "B"])
     start = min(curated["month"].min(), events["month"].min())
     end = max(curated["month"].max(), events["month"].max())
@@ -73,7 +108,7 @@ if events is not None:
 # Incidents (curated) and events (exports) by type of operation.
 
 # %%
-if events is not None:
+if has_events:
     table = pd.concat(
         {
             "Curated": processed.incidents["operation_type"].value_counts(),
@@ -96,7 +131,7 @@ if events is not None:
 # minimum is above the export's maximum.
 
 # %%
-if events is not None:
+if has_events:
     linked = compare.best_links(links)
     summary = pd.crosstab(linked["dataset"], linked["agreement"])
     summary.columns.name = None
@@ -109,3 +144,60 @@ if events is not None:
         )
     )
     display(HTML(charts.table_html(links)))
+
+# %% [markdown]
+# ## ACLED aggregated totals beside the curated record
+#
+# ACLED's aggregated files (weekly or monthly counts by region, from ACLED's site or HDX) give
+# events and fatalities of **every actor**: they cannot say who killed whom. They are shown as
+# context beside the curated record's monthly range of civilians killed by state forces,
+# labelled as the file says ("all political violence" or "violence against civilians"), and are
+# never presented as deaths caused by Malian forces.
+
+# %%
+if has_aggregates:
+    agg = compare.aggregate_series(aggregates)
+    curated_ab = metrics.filter_grades(processed.incidents, ["A", "B"])
+    agg_months = pd.concat([m.index.to_series() for m in agg.values()])
+    months = metrics.month_index(
+        min(curated_ab["month"].min(), agg_months.min()),
+        max(curated_ab["month"].max(), agg_months.max()),
+    )
+    curated_monthly = metrics.monthly_range(curated_ab, months=months)
+    agg_sources = sorted(
+        {exports[key]["attribution"] for key in exports if exports[key].get("aggregate")}
+    )
+    fig = compare.context_chart(
+        curated_monthly,
+        agg,
+        title="Curated civilian deaths beside ACLED aggregated fatalities (all actors)",
+        source="Sources: project compilation; " + "; ".join(agg_sources),
+    )
+    display(
+        charts.show(
+            fig,
+            alt="Monthly civilian deaths in the curated record as a range, beside ACLED "
+            "aggregated fatalities of every actor (not attributable to state forces): "
+            + "; ".join(
+                f"{k}: {int(v['fatalities'].sum()):,} deaths in {int(v['events'].sum()):,} events"
+                for k, v in agg.items()
+            )
+            + ".",
+        )
+    )
+    shown = [m for m in months if any(m in v.index for v in agg.values())]
+    table = pd.DataFrame({"Month": [f"{m:%B %Y}" for m in shown]})
+    table["Curated: civilians killed by state forces"] = [
+        charts.fmt_range(int(curated_monthly.loc[m, "min"]), int(curated_monthly.loc[m, "max"]))
+        for m in shown
+    ]
+    for name, monthly in agg.items():
+        table[f"{name}: events / deaths (all actors, not attributable)"] = [
+            f"{int(monthly.loc[m, 'events'])} / {int(monthly.loc[m, 'fatalities'])}"
+            if m in monthly.index
+            else "–"
+            for m in shown
+        ]
+    display(HTML(charts.table_html(table)))
+elif events is not None:
+    display(HTML("<p class='note'>No ACLED aggregated file was present.</p>"))

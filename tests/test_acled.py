@@ -12,7 +12,7 @@ import pytest
 from analysis.errors import DataError
 from analysis.pipeline.schemas import ExportEvents
 from analysis.sources.acled import read_acled
-from analysis.sources.actors import UNMAPPED_RULE, load_actor_map
+from analysis.sources.actors import load_actor_map
 from analysis.sources.exports import EVENT_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +140,7 @@ def test_export_tool_dates_and_population_layout(actor_map):
 
 def test_legacy_layout_with_numeric_inter_codes(actor_map):
     result = read_acled(FIX / "acled-legacy-2019.csv", actor_map)
-    assert result.provenance["columns_layout"] == "acled-legacy"
+    assert result.provenance["columns_layout"] == "acled-2019-2023"
     assert set(result.events["event_id"]) == {"MLI92001", "MLI92002"}
     first = _event(result, "MLI92001")  # inter2 == 7, no civilian_targeting column
     assert first["perpetrator"] == "malian_forces"
@@ -150,14 +150,13 @@ def test_legacy_layout_with_numeric_inter_codes(actor_map):
     assert result.provenance["rows_other_country"] == 1
 
 
-def test_unmapped_malian_actor_stops_with_the_rule(actor_map):
-    with pytest.raises(DataError) as info:
-        read_acled(FIX / "acled-unmapped.csv", actor_map)
-    problems = info.value.problems
-    assert {p.rule for p in problems} == {UNMAPPED_RULE}
-    found = {(p.column, p.value, p.row) for p in problems}
-    assert ("assoc_actor_1", "Malian Armed Forces Special Unit", 3) in found
-    assert ("actor1", "Wagner Group Convoy Unit", 4) in found
+def test_unclassified_actors_are_listed_not_fatal(actor_map):
+    result = read_acled(FIX / "acled-unmapped.csv", actor_map)
+    listed = {(r.column, r.actor, r.events) for r in result.unclassified.itertuples()}
+    assert ("assoc_actor_1", "Malian Armed Forces Special Unit", 1) in listed
+    # "Wagner Group Convoy Unit" names Wagner: the Wagner rule classifies it.
+    assert _event(result, "MLI93003")["perpetrator"] == "wagner"
+    assert _event(result, "MLI93002")["perpetrator"] == "malian_forces"
 
 
 def test_adding_the_actor_to_the_map_unblocks(actor_map):

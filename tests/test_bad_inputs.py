@@ -28,7 +28,7 @@ from analysis import clean
 from analysis.errors import DataError, shorten
 from analysis.pipeline import schemas
 from analysis.sources.acled import read_acled
-from analysis.sources.actors import UNMAPPED_RULE, load_actor_map
+from analysis.sources.actors import load_actor_map
 from analysis.vocab import PERPETRATORS, VICTIM_GROUPS
 from tests.conftest import FIXTURES, ROOT
 
@@ -955,7 +955,8 @@ def test_acled_quarantine_reaches_the_build_and_nothing_is_lost(raw_dir, tmp_pat
         (3, "MLI99999", "fatalities is negative")
     ]
     report = (out / "validation_report.md").read_text(encoding="utf-8")
-    assert "| acled/acled-2025-06-01.csv | 2 | 1 | 1 |" in report
+    assert "| acled/acled-2025-06-01.csv | ACLED API / export tool since March 2023" in report
+    assert "(`acled-2023+`) | 2 | 1 | 1 |" in report
     assert "- fatalities is negative: 1" in report
 
 
@@ -1008,16 +1009,26 @@ def test_acled_ragged_row_refuses_the_file(actor_map, tmp_path):
     assert rule.startswith("cannot read as UTF-8 CSV: CSV parse error: Expected 31 columns, got 3")
 
 
-def test_acled_unmapped_state_actor_refuses_the_file(actor_map, tmp_path):
+def test_acled_new_regime_period_is_classified_by_rule(actor_map, tmp_path):
+    # A regime period no one has seen yet maps by rule: no edit, no stop.
     path = write_acled(tmp_path / "acled.csv", [variant(actor1="Military Forces of Mali (2031-)")])
-    ((file, row, column, value, rule),) = acled_refused(path, actor_map)
-    assert (file, row, column, value, rule) == (
+    result = read_acled(path, actor_map)
+    assert list(result.events["perpetrator"]) == ["malian_forces_wagner"]  # template: + Wagner
+    assert result.unclassified.empty
+
+
+def test_acled_unclassified_state_like_actor_is_listed_not_fatal(actor_map, tmp_path):
+    path = write_acled(tmp_path / "acled.csv", [variant(actor1="Malian Army Irregulars")])
+    result = read_acled(path, actor_map)
+    assert result.events.empty
+    (row,) = result.unclassified.itertuples(index=False)
+    assert (row.file, row.column, row.actor, row.events) == (
         "acled.csv",
-        2,
         "actor1",
-        "Military Forces of Mali (2031-)",
-        UNMAPPED_RULE,
+        "Malian Army Irregulars",
+        1,
     )
+    assert result.provenance["rows_unclassified_actor1"] == 1
 
 
 @pytest.mark.parametrize("style", ["bom", "crlf"])

@@ -179,3 +179,99 @@ def test_network_is_never_used_by_default_in_tests(monkeypatch):
     monkeypatch.setattr(fetch.urllib.request, "urlopen", boom)
     with pytest.raises(AssertionError, match="network used"):
         fetch.urllib_transport(Request("GET", "https://example.invalid/"))
+
+
+# --------------------------------------------------------------------------------------------
+# Today's ACLED API: identifying User-Agent, Cloudflare vs tier refusals, 24-hour tokens
+# --------------------------------------------------------------------------------------------
+
+
+def test_urllib_transport_sends_an_identifying_user_agent(monkeypatch):
+    seen = {}
+
+    class Answer:
+        status = 200
+        headers: dict = {}
+
+        def read(self):
+            return b"{}"
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+    def fake_urlopen(req, timeout):
+        seen["ua"] = req.get_header("User-agent")
+        return Answer()
+
+    monkeypatch.setattr(fetch.urllib.request, "urlopen", fake_urlopen)
+    fetch.urllib_transport(Request("GET", fetch.ACLED_READ_URL))
+    assert seen["ua"] == fetch.USER_AGENT and "urllib/" not in seen["ua"].split(";")[0]
+
+
+def test_cloudflare_403_is_not_reported_as_an_access_tier(tmp_path, capsys):
+    routes = [
+        (lambda r: r.url == fetch.ACLED_TOKEN_URL, 200, "acled_token.json"),
+        (lambda r: r.url.startswith(fetch.ACLED_READ_URL), 403, "acled_cloudflare_1010.html"),
+    ]
+    code = fetch.main(
+        ["acled", "--out", str(tmp_path)], transport=Recorded(routes), env=ACLED_ENV, today=TODAY
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "firewall" in err and "Cloudflare" in err and "tier" in err
+
+
+def test_access_denied_403_names_the_access_tier(tmp_path, capsys):
+    routes = [
+        (lambda r: r.url == fetch.ACLED_TOKEN_URL, 200, "acled_token.json"),
+        (lambda r: r.url.startswith(fetch.ACLED_READ_URL), 403, "acled_access_denied.json"),
+    ]
+    code = fetch.main(
+        ["acled", "--out", str(tmp_path)], transport=Recorded(routes), env=ACLED_ENV, today=TODAY
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and "access tier" in err and "firewall" not in err
+
+
+def test_token_is_refreshed_before_it_expires():
+    now = [0.0]
+    routes = [
+        (
+            lambda r: r.url == fetch.ACLED_TOKEN_URL and b"grant_type=password" in r.body,
+            200,
+            "acled_token.json",
+        ),
+        (
+            lambda r: r.url == fetch.ACLED_TOKEN_URL and b"grant_type=refresh_token" in r.body,
+            200,
+            "acled_token_refreshed.json",
+        ),
+        (
+            lambda r: r.url.startswith(fetch.ACLED_READ_URL) and _page(r) == "1",
+            200,
+            "acled_read_page1.json",
+        ),
+        (
+            lambda r: r.url.startswith(fetch.ACLED_READ_URL) and _page(r) == "2",
+            200,
+            "acled_read_page2.json",
+        ),
+    ]
+    transport = Recorded(routes)
+    token = fetch.acled_login(transport, "user@example.org", "x", clock=lambda: now[0])
+    assert token.expires_at == 86400 and token.refresh == "recorded-refresh-not-real"
+
+    def clock():
+        now[0] += 50_000  # each page "takes" 14 hours: the second one needs a new token
+        return now[0]
+
+    page1 = json.loads((REC / "acled_read_page1.json").read_text())["data"]
+    rows = fetch.fetch_acled_rows(transport, token, {"country": "Mali"}, len(page1), clock)
+    reads = [r for r in transport.requests if r.url.startswith(fetch.ACLED_READ_URL)]
+    refreshes = [r for r in transport.requests if b"refresh_token=recorded" in (r.body or b"")]
+    assert len(refreshes) == 1
+    assert reads[0].headers["Authorization"] == "Bearer recorded-test-token-not-real"
+    assert reads[1].headers["Authorization"] == "Bearer recorded-refreshed-token-not-real"
+    assert len(rows) > len(page1)

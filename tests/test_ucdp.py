@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.errors import DataError
-from analysis.sources.actors import UNMAPPED_RULE, load_actor_map
+from analysis.sources.actors import load_actor_map
 from analysis.sources.exports import EVENT_COLUMNS
 from analysis.sources.ucdp import read_ucdp
 
@@ -93,12 +93,11 @@ def test_headerless_candidate_file_gets_the_header(actor_map):
     assert "before date_start" in rej["reason"]
 
 
-def test_unmapped_side_a_part_stops(actor_map):
-    with pytest.raises(DataError) as info:
-        read_ucdp(FIX / "ged-unmapped.csv", actor_map)
-    (problem,) = info.value.problems
-    assert problem.rule == UNMAPPED_RULE
-    assert (problem.value, problem.row, problem.column) == ("Wagner Group", 3, "side_a")
+def test_side_a_parts_are_classified_by_rule(actor_map):
+    # "Wagner Group" is not in the exact map; the Wagner rule classifies it.
+    result = read_ucdp(FIX / "ged-unmapped.csv", actor_map)
+    assert _event(result, "996002")["perpetrator"] == "malian_forces_wagner"
+    assert result.unclassified.empty
 
 
 def test_wrong_field_count_without_header_is_refused(tmp_path, actor_map):

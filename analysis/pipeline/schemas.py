@@ -14,6 +14,7 @@ from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
 from analysis.pipeline.derive import resolve_regions
+from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
 from analysis.sources.exports import (
     DATASETS,
     EARLIEST_EXPORT_DATE,
@@ -442,6 +443,10 @@ class ExportEvents(pa.DataFrameModel):
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
     civilians_killed_max: Series[pd.Int64Dtype] = pa.Field(ge=0)
     fatalities_best: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    # The file the row came from, and (ACLED) its last edit: several downloads of a living
+    # dataset may hold the same event, and the latest edit wins.
+    source_file: Series[str] = pa.Field(str_length={"min_value": 1})
+    updated: Series[pa.DateTime] = pa.Field(nullable=True)
 
     class Config:
         coerce = True
@@ -525,3 +530,46 @@ def capital_problems(
         )
         for line, value in capitals.loc[missing, "capital"].items()
     ]
+
+
+class ExportAggregates(pa.DataFrameModel):
+    """ACLED aggregated counts (weekly or monthly, by region): no perpetrator, context only."""
+
+    dataset: Series[str] = pa.Field(isin=["acled"])
+    source_file: Series[str] = pa.Field(str_length={"min_value": 1})
+    period: Series[str] = pa.Field(isin=["week", "month"])
+    period_start: Series[pa.DateTime] = pa.Field(ge=pd.Timestamp(EARLIEST_EXPORT_DATE))
+    month: Series[pa.DateTime]
+    country: Series[str] = pa.Field(isin=["Mali"])
+    admin1: Series[str] = pa.Field(nullable=True)
+    admin2: Series[str] = pa.Field(nullable=True)
+    event_type: Series[str] = pa.Field(nullable=True)
+    scope: Series[str] = pa.Field(isin=list(AGGREGATE_SCOPES))
+    events: Series[pd.Int64Dtype] = pa.Field(ge=0)
+    fatalities: Series[pd.Int64Dtype] = pa.Field(ge=0)
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+
+    @pa.dataframe_check(error="month is not the first day of period_start's month")
+    def _month_of_period(cls, df: pd.DataFrame) -> pd.Series:
+        return df["month"] == df["period_start"].dt.to_period("M").dt.start_time
+
+
+class UnclassifiedActors(pa.DataFrameModel):
+    """Actor strings that look like the Malian state but that no reviewed rule classifies."""
+
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    file: Series[str]
+    column: Series[str]
+    actor: Series[str] = pa.Field(str_length={"min_value": 1})
+    events: Series[int] = pa.Field(ge=1)
+    fatalities: Series[int] = pa.Field(ge=0)
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("dataset", "file", "column", "actor")

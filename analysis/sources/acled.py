@@ -76,11 +76,13 @@ import pyarrow.compute as pc
 
 from analysis.errors import DataError, Problem
 from analysis.sources.actors import (
+    PERPETRATOR_ROLES,
+    Actors,
+    as_actors,
     perpetrator_from_roles,
     role_flags,
-    roles_for,
     split_actors,
-    unmapped_problems,
+    unclassified_actors,
 )
 from analysis.sources.csvio import display_name
 from analysis.sources.exports import (
@@ -89,7 +91,9 @@ from analysis.sources.exports import (
     Rejections,
     empty_rejected,
     finish,
-    header_fields,
+    header_records,
+    is_hxl_row,
+    normalise_names,
     outside_mali,
     parse_int,
     provenance,
@@ -164,13 +168,13 @@ COLUMNS_LEGACY = [
     "timestamp",
     "iso3",
 ]
+COLUMNS_PRE2019 = [c for c in COLUMNS_LEGACY if c != "sub_event_type"]
 # The columns this reader uses; the others are never loaded (memory).
 USED = [
     "event_id_cnty",
     "event_date",
     "time_precision",
     "event_type",
-    "sub_event_type",
     "actor1",
     "assoc_actor_1",
     "actor2",
@@ -187,20 +191,33 @@ USED = [
     "notes",
     "fatalities",
 ]
-OPTIONAL = ["civilian_targeting"]
+OPTIONAL = ["sub_event_type", "civilian_targeting", "timestamp"]
+# Very old exports (ACLED versions 5-8) call the associated actors "ally" actors.
+ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
+
+LAYOUTS = {
+    "acled-2023+": "ACLED API / export tool since March 2023 (31 columns)",
+    "acled-2023+-population": "ACLED API / export tool with population columns (35 columns)",
+    "acled-2019-2023": "ACLED export 2019 to March 2023 (31 columns: data_id, iso3, numeric codes)",
+    "acled-pre2019": "ACLED export before 2019 (30 columns, no sub_event_type, old event types)",
+    "acled-nonstandard": "ACLED export with another column set (the columns used are present)",
+}
 
 MALI_ISO = "466"
 VAC = "Violence against civilians"
+# Pre-2019 exports have one "Remote violence" type for air strikes, shelling and explosives.
+REMOTE = ("Remote violence", "Explosions/Remote violence")
 TIME_PRECISION = {"1": "day", "2": "week", "3": "month"}
 GEO_PRECISION = {"1": "locality", "2": "near_locality", "3": "region"}
 DRONE = r"\b(?:drones?|UAVs?|Bayraktar|TB2|Akinci|Ak[ıi]nc[ıi])\b"
+AIR = r"\b(?:air ?strikes?|air raids?|aircraft|airplanes?|helicopters?|bomb(?:ed|ing|ardment)s?)\b"
 EXECUTION = r"\b(?:execut\w*|summar\w+ (?:killed|shot))"
 DETENTION = r"\b(?:detain\w*|arrest\w*|custody|prisoners?|captured)\b"
 DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%B-%Y", "%d-%b-%Y")
 
 
 def detect_layout(header: list[str], name: str) -> str:
-    """The column layout of an ACLED file, or DataError naming what is missing."""
+    """The column layout of an ACLED file (names already normalised), or DataError."""
     problems = []
     seen: set[str] = set()
     for h in header:
@@ -220,13 +237,20 @@ def detect_layout(header: list[str], name: str) -> str:
         )
     if problems:
         raise DataError(problems)
-    if seen == set(COLUMNS_LEGACY):
-        return "acled-legacy"
-    if seen == set(COLUMNS_2023):
-        return "acled-2023+"
-    if seen == set(COLUMNS_2023 + POPULATION_COLUMNS):
-        return "acled-2023+-population"
+    for layout, columns in (
+        ("acled-2019-2023", COLUMNS_LEGACY),
+        ("acled-pre2019", COLUMNS_PRE2019),
+        ("acled-2023+", COLUMNS_2023),
+        ("acled-2023+-population", COLUMNS_2023 + POPULATION_COLUMNS),
+    ):
+        if seen == set(columns):
+            return layout
     return "acled-nonstandard"
+
+
+def looks_like_events(header: list[str]) -> bool:
+    """True when a header (normalised) has the columns this reader needs."""
+    return set(USED) <= set(header)
 
 
 def parse_dates(text: pd.Series) -> pd.Series:
@@ -249,37 +273,51 @@ def _mali_rows(table: pa.Table) -> pa.Array:
     return pc.or_(by_name, by_iso)
 
 
-def read_acled(path: Path, actor_map: pd.DataFrame) -> ExportResult:
+def read_acled(
+    path: Path, actors: Actors | pd.DataFrame, *, origin: Path | None = None
+) -> ExportResult:
     """Read one ACLED export and return the Malian-state civilian-harm events it holds.
 
-    Raises DataError for a file that is not an ACLED export, or when a Mali row names a
-    Malian-state / Wagner / Africa Corps actor string missing from ``actor_map``.
+    ``actors`` is the reviewed actor table (``Actors``; an exact-string map alone gets the
+    committed rules). ``origin`` is the file the user dropped when ``path`` is a CSV made from
+    it (an .xlsx sheet): names, provenance and the layout label come from ``origin``.
+    Raises DataError for a file that is not an ACLED export. Actor strings that no rule
+    classifies do not stop the build: they are listed in ``unclassified``.
     """
     path = Path(path)
-    name = display_name(path)
-    header = header_fields(path)
-    if not header:
+    origin = Path(origin) if origin is not None else path
+    name = display_name(origin)
+    records = header_records(path, 2)
+    if not records or not any(records[0]):
         raise DataError([Problem(name, None, None, None, "file is empty")])
+    header = normalise_names(records[0], ALIASES)
     layout = detect_layout(header, name)
+    hxl = len(records) > 1 and is_hxl_row(records[1])
+    if hxl:
+        layout += "+hxl"
+    if origin.suffix.lower() == ".xlsx":
+        layout += "+xlsx"
     wanted = USED + [c for c in OPTIONAL if c in header]
     raw, rows_read = read_text_frame(
         path,
         header,
-        skip_header=True,
+        skip_header=2 if hxl else 1,
         columns=wanted,
         keep_rows=_mali_rows,
         untrimmed=("notes",),
     )
     m = raw
-    known = roles_for(actor_map, "acled")
+    for column in OPTIONAL:
+        if column not in m:
+            m[column] = pd.Series(pd.NA, index=m.index, dtype="object")
 
     assoc1 = split_actors(m["assoc_actor_1"], ";").rename("assoc_actor_1")
     assoc2 = split_actors(m["assoc_actor_2"], ";").rename("assoc_actor_2")
-    problems = unmapped_problems(
-        [m["actor1"].dropna(), assoc1, m["actor2"].dropna(), assoc2], known, name
-    )
-    if problems:
-        raise DataError(problems)
+    actor_columns = [m["actor1"].dropna(), assoc1, m["actor2"].dropna(), assoc2]
+    actors = as_actors(actors)
+    # Unique strings per column first: a million rows hold a few thousand actor names.
+    uniques = [c.drop_duplicates() for c in actor_columns]
+    known = actors.classify(pd.concat(uniques, ignore_index=True), "acled")
 
     rej = Rejections(m.index)
     event_id = m["event_id_cnty"]
@@ -318,36 +356,39 @@ def read_acled(path: Path, actor_map: pd.DataFrame) -> ExportResult:
     rej.add(~geo_native.isin(list(GEO_PRECISION)), "geo_precision is not 1, 2 or 3")
 
     bad = rej.mask.to_numpy()
-    rejected = rej.frame("acled", path.name, event_id) if bad.any() else empty_rejected()
+    rejected = rej.frame("acled", origin.name, event_id) if bad.any() else empty_rejected()
     ok = ~bad
     g = m  # rules below run on every Mali row; ``ok`` joins them at the end
 
-    # Perpetrator: actor1 must itself be a mapped perpetrator; assoc_actor_1 adds partners.
+    # Perpetrator: actor1 must itself be a perpetrator role; assoc_actor_1 adds partners.
     actor1_role = g["actor1"].map(known)
-    primary_ok = actor1_role.notna() & actor1_role.ne("excluded")
-    flags = role_flags(g["actor1"], assoc1, known)
+    primary_ok = actor1_role.isin(PERPETRATOR_ROLES)
+    flags = role_flags(g["actor1"], assoc1, known, date)
     perpetrator = perpetrator_from_roles(flags).where(primary_ok.to_numpy(), pd.NA)
     militia_only = primary_ok & perpetrator.isna()
 
-    # Civilians harmed.
+    # Civilians harmed. Targeted (the whole toll is civilian): violence against civilians, or
+    # ACLED's civilian_targeting flag. Present but not the target (strikes, remote violence,
+    # clashes naming civilians as actor2 / inter2 7 / assoc_actor_2): 0 .. fatalities.
     inter2 = g["inter2"].str.replace(r"\.0$", "", regex=True)
     assoc2_civ_lines = assoc2[assoc2.str.startswith("Civilians")].index.unique()
     vac = g["event_type"].eq(VAC).fillna(False)
-    if "civilian_targeting" in g:
-        civ_target = g["civilian_targeting"].notna()
-    else:
-        civ_target = pd.Series(False, index=g.index)
-    targeted = (
-        vac
-        | civ_target
-        | g["actor2"].str.startswith("Civilians").fillna(False)
+    civ_target = g["civilian_targeting"].notna()
+    targeted = vac | civ_target
+    mentioned = (
+        g["actor2"].str.startswith("Civilians").fillna(False)
         | inter2.isin(["7", "Civilians"])
+        | pd.Series(g.index.isin(assoc2_civ_lines), index=g.index)
     )
-    assoc_civ = pd.Series(g.index.isin(assoc2_civ_lines), index=g.index)
-    harmed = targeted | assoc_civ
+    harmed = targeted | mentioned
     keep = (perpetrator.notna() & harmed).to_numpy(dtype=bool) & ok
 
     k = g[keep]
+    # ``timestamp`` (Unix seconds) is ACLED's last edit of the event: the latest one wins
+    # when several downloads hold the same event. A missing or odd value is not a rejection.
+    stamp, _ = parse_int(k["timestamp"])
+    updated = pd.to_datetime(stamp.astype("Float64"), unit="s", errors="coerce")
+    updated = updated.astype("datetime64[s]")
     fat = fatalities[keep]
     tgt = targeted[keep]
     d = date[keep]
@@ -356,9 +397,13 @@ def read_acled(path: Path, actor_map: pd.DataFrame) -> ExportResult:
 
     notes = k["notes"].fillna("")
     sub = k["sub_event_type"].fillna("")
-    is_strike = sub.eq("Air/drone strike")
-    is_attack = sub.eq("Attack") & k["event_type"].eq(VAC).fillna(False)
+    no_sub = k["sub_event_type"].isna()
+    k_vac = k["event_type"].eq(VAC).fillna(False)
     drone = notes.str.contains(DRONE, case=False, regex=True)
+    air = notes.str.contains(AIR, case=False, regex=True)
+    # Pre-2019 files: "Remote violence" is a strike when the notes say so (else shelling, IED).
+    is_strike = sub.eq("Air/drone strike") | (no_sub & k["event_type"].isin(REMOTE) & (drone | air))
+    is_attack = k_vac & (sub.eq("Attack") | no_sub)
     execution = notes.str.contains(EXECUTION, case=False, regex=True) & notes.str.contains(
         DETENTION, case=False, regex=True
     )
@@ -397,10 +442,15 @@ def read_acled(path: Path, actor_map: pd.DataFrame) -> ExportResult:
             "civilians_killed_min": fat.where(tgt, 0),
             "civilians_killed_max": fat,
             "fatalities_best": fat,
+            "updated": updated,
         },
         index=k.index,
     )
-    events = finish(events)
+    events = finish(events, origin.name)
+    unclassified = unclassified_actors(
+        actor_columns, known, fatalities, "acled", origin.name, valid=ok
+    )
+    review = g["actor1"].map(known).eq("review").fillna(False)
     counts = {
         "rows_read": rows_read,
         "rows_other_country": rows_read - len(m),
@@ -408,5 +458,20 @@ def read_acled(path: Path, actor_map: pd.DataFrame) -> ExportResult:
         "rows_rejected": len(rejected),
         "rows_out_of_scope": int(ok.sum() - keep.sum()),
         "rows_militia_only": int((militia_only & harmed & ok).sum()),
+        "rows_unclassified_actor1": int((review & harmed & ok).sum()),
     }
-    return ExportResult(events, rejected, provenance("acled", path, layout, counts))
+    result = ExportResult(events, rejected, provenance("acled", origin, layout, counts))
+    result.unclassified = unclassified
+    result.provenance["layout_label"] = layout_label(layout)
+    return result
+
+
+def layout_label(layout: str) -> str:
+    """A sentence for the validation report: which layout a file was read as."""
+    base = layout.replace("+hxl", "").replace("+xlsx", "")
+    label = LAYOUTS.get(base, base)
+    if "+hxl" in layout:
+        label += ", HDX file with an HXL hashtag row"
+    if "+xlsx" in layout:
+        label += ", read from an .xlsx workbook"
+    return label

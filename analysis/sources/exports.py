@@ -59,6 +59,8 @@ EVENT_COLUMNS = [
     "civilians_killed_min",
     "civilians_killed_max",
     "fatalities_best",
+    "source_file",
+    "updated",
 ]
 REJECTED_COLUMNS = ["dataset", "file", "line", "event_id", "reason"]
 
@@ -84,6 +86,8 @@ class ExportResult:
     events: pd.DataFrame
     rejected: pd.DataFrame
     provenance: dict = field(default_factory=dict)
+    # Actor strings no rule classifies (actors.UNCLASSIFIED_COLUMNS); None when there are none.
+    unclassified: pd.DataFrame | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,15 +167,16 @@ def physical_lines(path: Path) -> int:
     return count + (0 if last == b"\n" else 1)
 
 
-def record_lines(path: Path, n_records: int, names: list[str], has_header: bool) -> pd.Index:
+def record_lines(path: Path, n_records: int, names: list[str], has_header: int) -> pd.Index:
     """The CSV line on which each of ``n_records`` records starts, exact even with newlines
-    inside quoted cells (then every column is re-read to count them; rare, so affordable)."""
-    first = 2 if has_header else 1
+    inside quoted cells (then every column is re-read to count them; rare, so affordable).
+    ``has_header`` is the number of records before the data (0, 1, or 2 with an HXL row)."""
+    first = int(has_header) + 1
     if physical_lines(path) == n_records + first - 1:
         return pd.Index(np.arange(first, first + n_records, dtype="int64"), name="line")
     table = pcsv.read_csv(
         path,
-        read_options=pcsv.ReadOptions(column_names=names, skip_rows=1 if has_header else 0),
+        read_options=pcsv.ReadOptions(column_names=names, skip_rows=int(has_header)),
         parse_options=pcsv.ParseOptions(newlines_in_values=True),
         convert_options=pcsv.ConvertOptions(column_types={c: pa_.string() for c in names}),
     )
@@ -202,7 +207,7 @@ def csv_lines(frame: pd.DataFrame, first_line: int) -> pd.Index:
 # --------------------------------------------------------------------------------------------
 
 _DATED_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
-_UCDP_VERSION = re.compile(r"ged(?:event)?[-_]?v?(\d{2})[._]?(\d)(?:[._](\d+))?", re.IGNORECASE)
+_UCDP_VERSION = re.compile(r"ged(?:event)?[-_a-z]*?v?(\d{2})[._]?(\d)(?:[._](\d+))?", re.IGNORECASE)
 
 
 def version_and_access(path: Path) -> tuple[str, str]:
@@ -265,8 +270,11 @@ def provenance(
     }
 
 
-def finish(events: pd.DataFrame) -> pd.DataFrame:
+def finish(events: pd.DataFrame, file: str) -> pd.DataFrame:
     """Order and type the canonical events (the pipeline validates them against ExportEvents)."""
+    events = events.assign(source_file=file)
+    if "updated" not in events:
+        events["updated"] = pd.Series(pd.NaT, index=events.index, dtype="datetime64[s]")
     out = events[EVENT_COLUMNS].sort_values(["date_start", "event_id"]).reset_index(drop=True)
     return out.astype(
         {
@@ -283,12 +291,15 @@ def read_text_frame(
     path: Path,
     names: list[str],
     *,
-    skip_header: bool,
+    skip_header: int,
     columns: list[str] | None = None,
     keep_rows: Callable[[pa_.Table], pa_.Array] | None = None,
     untrimmed: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, int]:
     """Every cell of ``columns`` as text (empty -> NA), indexed by CSV line.
+
+    ``skip_header`` is the number of records before the data: 0, 1, or 2 (a header and an HXL
+    hashtag row, as in HDX files).
 
     pyarrow's multithreaded parser does the work; quoted cells may contain newlines.
     ``keep_rows`` filters records while still in Arrow (e.g. one country out of a global
@@ -300,7 +311,7 @@ def read_text_frame(
         table = pcsv.read_csv(
             path,
             read_options=pcsv.ReadOptions(
-                column_names=names, skip_rows=1 if skip_header else 0, block_size=1 << 24
+                column_names=names, skip_rows=int(skip_header), block_size=1 << 24
             ),
             parse_options=pcsv.ParseOptions(newlines_in_values=True),
             convert_options=pcsv.ConvertOptions(
@@ -354,3 +365,101 @@ def header_fields(path: Path) -> list[str]:
                     )
                 ]
             ) from None
+
+
+def header_records(path: Path, n: int = 2) -> list[list[str]]:
+    """The first ``n`` records of a CSV file, as stripped fields (a UTF-8 BOM is dropped)."""
+    import csv
+
+    out: list[list[str]] = []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        try:
+            for record in reader:
+                out.append([h.strip() for h in record])
+                if len(out) >= n:
+                    break
+        except UnicodeDecodeError:
+            header_fields(path)  # raises the explained error
+            raise
+        except csv.Error as exc:
+            raise DataError(
+                [Problem(display_name(path), None, None, None, f"cannot read as CSV: {exc}")]
+            ) from None
+    return out
+
+
+def is_hxl_row(fields: list[str]) -> bool:
+    """True for an HXL hashtag row (HDX files): every non-empty cell starts with '#'."""
+    cells = [f for f in fields if f]
+    return bool(cells) and all(f.startswith("#") for f in cells)
+
+
+def normalise_names(header: list[str], aliases: dict[str, str] | None = None) -> list[str]:
+    """Lower-case column names (older files are upper case), with aliases; an empty name
+    (a trailing comma on every line, as in UCDP's website export) becomes ``_unnamed_<n>``."""
+    aliases = aliases or {}
+    out = []
+    for i, name in enumerate(header, start=1):
+        key = name.strip().lower()
+        out.append(aliases.get(key, key) if key else f"_unnamed_{i}")
+    return out
+
+
+def xlsx_sheets(path: Path) -> list[tuple[str, list[str]]]:
+    """(sheet name, first row as text) of every sheet of an .xlsx workbook."""
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # zipfile/openpyxl raise many kinds for a broken workbook
+        raise DataError(
+            [Problem(display_name(path), None, None, None, f"cannot read as .xlsx: {exc}")]
+        ) from None
+    try:
+        out = []
+        for sheet in book.worksheets:
+            first = next(sheet.iter_rows(max_row=1, values_only=True), ())
+            out.append((sheet.title, [_cell_text(v) for v in first]))
+        return out
+    finally:
+        book.close()
+
+
+def _cell_text(value: object) -> str:
+    """One spreadsheet cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def xlsx_to_csv(path: Path, sheet: str, target: Path) -> Path:
+    """Write one sheet of a workbook as UTF-8 CSV at ``target`` (a temporary file, never in
+    data/raw); rows keep their sheet row numbers as CSV line numbers.
+
+    openpyxl reads cell by cell in Python; Excel caps a sheet at 1,048,576 rows, so this stays
+    within seconds to a minute for the largest workbook a user can hold.
+    """
+    import csv
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        rows = book[sheet].iter_rows(values_only=True)
+        with open(target, "w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerows([_cell_text(v) for v in row] for row in rows)
+    finally:
+        book.close()
+    return target

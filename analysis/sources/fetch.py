@@ -13,6 +13,15 @@ Each run writes ``<dataset>-YYYY-MM-DD.csv`` (UCDP: ``ucdp-ged-<version>-YYYY-MM
 atomically, in the provider's column order, plus ``<file>.meta.json`` with the version, access
 date, filters, row count and hash: what ACLED's terms and a reproducible analysis ask for.
 
+Checked against the providers' current interfaces (summarised in the project's research notes):
+ACLED tokens last 24 hours and come with a refresh token, so a long download refreshes its token
+(``grant_type=refresh_token``) before it expires or when a page answers 401; JSON responses no
+longer carry ``count`` unless asked (``with_total``), so paging stops on a short page, never on a
+count. ACLED sits behind Cloudflare, which refuses urllib's default User-Agent with a 403 (error
+1010): every request sends an identifying ``User-Agent``, and a 403 from the firewall (HTML or
+error 1010) is told apart from an access-tier refusal (``{"message": "Access denied"}``). UCDP
+pages hold at most 1000 events.
+
 The HTTP layer is a plain function (``Transport``), so tests pass recorded responses and never
 touch the network. Errors a user can fix (no credentials, access refused, empty result) exit
 with status 2 and a sentence saying what to do.
@@ -28,6 +37,7 @@ import io
 import json
 import os
 import sys
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -41,6 +51,10 @@ ACLED_TOKEN_URL = "https://acleddata.com/oauth/token"
 ACLED_READ_URL = "https://acleddata.com/api/acled/read"
 UCDP_URL = "https://ucdpapi.pcr.uu.se/api/gedevents/{version}"
 ACLED_PAGE = 5000
+# Cloudflare in front of acleddata.com refuses urllib's default "Python-urllib/3.x" (403, error
+# 1010): say who we are.
+USER_AGENT = "mali-civilian-harm/0.1 (research data pipeline; Python urllib)"
+TOKEN_MARGIN = 300  # seconds: refresh a token this long before it expires
 UCDP_PAGE = 1000
 MAX_PAGES = 10_000  # a guard against a server that never stops paging
 EMPTY_HINT = (
@@ -79,8 +93,9 @@ Transport = Callable[[Request], Response]
 
 def urllib_transport(request: Request, timeout: float = 120.0) -> Response:
     """The real HTTP layer (stdlib urllib). HTTP error statuses are returned, not raised."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json", **request.headers}
     req = urllib.request.Request(
-        request.url, data=request.body, headers=request.headers, method=request.method
+        request.url, data=request.body, headers=headers, method=request.method
     )
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
@@ -91,7 +106,24 @@ def urllib_transport(request: Request, timeout: float = 120.0) -> Response:
         raise FetchError(f"cannot reach {request.url}: {exc.reason}") from None
 
 
+def _firewall_block(resp: Response) -> bool:
+    """A 403 from the provider's firewall (Cloudflare), not from its access control."""
+    body = resp.body[:4096].lower()
+    return resp.status == 403 and (
+        b"error code: 1010" in body
+        or b'error_code":1010' in body.replace(b" ", b"")
+        or b"cloudflare" in body
+        or body.lstrip().startswith((b"<!doctype html", b"<html"))
+    )
+
+
 def _check(resp: Response, what: str) -> None:
+    if _firewall_block(resp):
+        raise FetchError(
+            f"{what}: blocked by the provider's firewall (HTTP 403 from Cloudflare, not an "
+            "access-tier refusal). The request's User-Agent or network was refused: try again "
+            "from another network, or download the export from the provider's website."
+        )
     if resp.status in (401, 403):
         raise FetchError(
             f"{what}: access refused (HTTP {resp.status}). Check the credentials; if they are "
@@ -116,16 +148,17 @@ def _require(env: Mapping[str, str], *names: str) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def acled_token(transport: Transport, username: str, password: str) -> str:
-    """An OAuth access token from ACLED's password grant."""
-    body = urllib.parse.urlencode(
-        {
-            "username": username,
-            "password": password,
-            "grant_type": "password",
-            "client_id": "acled",
-        }
-    ).encode()
+@dataclass
+class AcledToken:
+    """An OAuth access token, when it expires, and the refresh token that renews it."""
+
+    access: str
+    expires_at: float
+    refresh: str | None = None
+
+
+def _token_request(transport: Transport, fields: dict[str, str], clock: Callable[[], float]):
+    body = urllib.parse.urlencode({**fields, "client_id": "acled"}).encode()
     resp = transport(
         Request(
             "POST",
@@ -135,24 +168,67 @@ def acled_token(transport: Transport, username: str, password: str) -> str:
         )
     )
     if resp.status == 400:
-        # OAuth servers answer a wrong password with 400 invalid_grant.
+        # OAuth servers answer a wrong password (or a dead refresh token) with 400 invalid_grant.
         raise FetchError("ACLED token request refused (HTTP 400): check ACLED_USERNAME/PASSWORD")
     _check(resp, "ACLED token request")
-    token = resp.json().get("access_token") if isinstance(resp.json(), dict) else None
+    payload = resp.json()
+    token = payload.get("access_token") if isinstance(payload, dict) else None
     if not token:
         raise FetchError("ACLED token response has no access_token")
-    return str(token)
+    lifetime = payload.get("expires_in") if isinstance(payload.get("expires_in"), int) else 86400
+    return AcledToken(str(token), clock() + lifetime, payload.get("refresh_token") or None)
+
+
+def acled_login(
+    transport: Transport, username: str, password: str, clock: Callable[[], float] = time.time
+) -> AcledToken:
+    """An OAuth token from ACLED's password grant (24-hour lifetime, with a refresh token)."""
+    return _token_request(
+        transport,
+        {"username": username, "password": password, "grant_type": "password"},
+        clock,
+    )
+
+
+def acled_refresh(
+    transport: Transport, token: AcledToken, clock: Callable[[], float] = time.time
+) -> AcledToken:
+    """A new access token from the refresh token (``grant_type=refresh_token``)."""
+    if not token.refresh:
+        raise FetchError("the ACLED token expired and no refresh token was given: run again")
+    return _token_request(
+        transport, {"grant_type": "refresh_token", "refresh_token": token.refresh}, clock
+    )
+
+
+def acled_token(transport: Transport, username: str, password: str) -> str:
+    """An OAuth access token from ACLED's password grant (the access string only)."""
+    return acled_login(transport, username, password).access
 
 
 def fetch_acled_rows(
-    transport: Transport, token: str, filters: Mapping[str, str], page_size: int = ACLED_PAGE
+    transport: Transport,
+    token: str | AcledToken,
+    filters: Mapping[str, str],
+    page_size: int = ACLED_PAGE,
+    clock: Callable[[], float] = time.time,
 ) -> list[dict]:
-    """Every event row for ``filters``, page by page (a short page is the last one)."""
+    """Every event row for ``filters``, page by page (a short page is the last one).
+
+    The token is refreshed before it expires and once when a page answers 401.
+    """
+    if isinstance(token, str):
+        token = AcledToken(token, float("inf"))
     rows: list[dict] = []
     for page in range(1, MAX_PAGES + 1):
         query = {"_format": "json", **filters, "limit": str(page_size), "page": str(page)}
         url = f"{ACLED_READ_URL}?{urllib.parse.urlencode(query)}"
-        resp = transport(Request("GET", url, {"Authorization": f"Bearer {token}"}))
+        if clock() >= token.expires_at - TOKEN_MARGIN:
+            token = acled_refresh(transport, token, clock)
+        resp = transport(Request("GET", url, {"Authorization": f"Bearer {token.access}"}))
+        if resp.status == 401 and token.refresh:
+            token = acled_refresh(transport, token, clock)
+            resp = transport(Request("GET", url, {"Authorization": f"Bearer {token.access}"}))
         _check(resp, f"ACLED read (page {page})")
         payload = resp.json()
         if not isinstance(payload, dict) or not isinstance(payload.get("data"), list):
@@ -247,7 +323,7 @@ def fetch_acled(
     if start or end:
         filters["event_date"] = f"{start or '1997-01-01'}|{end or today.isoformat()}"
         filters["event_date_where"] = "BETWEEN"
-    token = acled_token(transport, username, password)
+    token = acled_login(transport, username, password)
     rows = fetch_acled_rows(transport, token, filters, page_size)
     if not rows:
         raise FetchError(f"ACLED returned no events for Mali: {EMPTY_HINT}")

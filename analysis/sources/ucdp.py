@@ -1,18 +1,24 @@
 """Read a UCDP Georeferenced Event Dataset (GED) CSV into canonical export events.
 
-The 49 GED columns are matched by name. Monthly "candidate" files published without a header
-row are detected (the first record is not the header but has 49 fields) and given the header;
-their line numbers then start at 1. ``date_start``/``date_end`` may carry a time part
-(``2022-03-27 00:00:00.000``); only a midnight time is accepted.
+Layouts: the yearly release and monthly candidate files with a header; candidate files without
+a header; UCDP's website export (``best_est``/``high_est``/``low_est``, a trailing comma on every
+line). The 49 GED columns are matched by name (case-insensitive). Monthly "candidate" files
+published without a header row are detected (the first record is not the header but has 49
+fields) and given the header; their line numbers then start at 1. ``date_start``/``date_end``
+may carry a time part (``2022-03-27 00:00:00.000``); only a midnight time is accepted.
 
 Which rows are kept
 -------------------
 Mali rows only (``country_id == 432``, Gleditsch-Ward); others are counted. Every Mali row is
 checked; broken rows go to ``rejected`` with the reason, including UCDP's own identities
 ``low <= best <= high`` and ``deaths_a + deaths_b + deaths_civilians + deaths_unknown == best``.
-``side_a`` is split on ", " (UCDP joins allied actors, e.g. "Government of Mali, Wagner") and
-each part is looked up in the actor map. A valid event is kept when side_a contains Malian
-government forces, Wagner or Africa Corps and either
+``side_a`` is split on ", " (UCDP joins allied actors, e.g. "Government of Mali, Government of
+Russia (Soviet Union)") and each whole part is classified by the actor rules and exact map
+(``analysis.sources.actors``): "Former Government of Mali" is never the state, and Russia's
+government beside Mali's is the state with Russian forces (Wagner before the June 2025
+handover, Africa Corps from it). Names no rule classifies (``XXX432`` placeholders,
+"Unidentified Military Forces (Mali)") are listed in ``unclassified``, never a stop. A valid
+event is kept when side_a contains Malian government forces, Wagner or Africa Corps and either
 
 - ``type_of_violence == 3`` (one-sided violence: the victims are civilians by definition), or
 - ``type_of_violence`` is 1 or 2 and ``deaths_civilians > 0``.
@@ -48,11 +54,13 @@ import pandas as pd
 
 from analysis.errors import DataError, Problem
 from analysis.sources.actors import (
+    PERPETRATOR_ROLES,
+    Actors,
+    as_actors,
     perpetrator_from_roles,
     role_flags,
-    roles_for,
     split_actors,
-    unmapped_problems,
+    unclassified_actors,
 )
 from analysis.sources.csvio import display_name
 from analysis.sources.exports import (
@@ -62,6 +70,7 @@ from analysis.sources.exports import (
     empty_rejected,
     finish,
     header_fields,
+    normalise_names,
     outside_mali,
     parse_int,
     provenance,
@@ -148,6 +157,13 @@ USED = [
 ]
 COUNTS = ["deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown", "best", "high", "low"]
 MALI_GW = "432"
+# UCDP's website export names the estimates best_est/high_est/low_est.
+ALIASES = {"best_est": "best", "high_est": "high", "low_est": "low"}
+LAYOUTS = {
+    "ucdp-ged": "UCDP GED CSV with a header (yearly release or monthly candidate)",
+    "ucdp-ged-candidate-no-header": "UCDP GED monthly candidate CSV without a header row",
+    "ucdp-website-export": "UCDP website export (best_est/high_est/low_est, trailing comma)",
+}
 DATE_PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
 GEO_PRECISION = {
     "1": "locality",
@@ -165,6 +181,7 @@ MIDNIGHT = r"^(?:\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
 
 def _has_header(first: list[str], name: str) -> bool:
     """True for a GED header, False for a header-less candidate file; else DataError."""
+    first = normalise_names(first, ALIASES)
     if "id" in first and "side_a" in first:
         missing = [c for c in GED_COLUMNS if c not in first]
         if missing:
@@ -202,29 +219,48 @@ def _dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     return parsed.astype("datetime64[s]"), parsed.notna()
 
 
-def read_ucdp(path: Path, actor_map: pd.DataFrame) -> ExportResult:
-    """Read one UCDP GED CSV and return the Malian-state civilian-harm events it holds."""
+def looks_like_ged(first: list[str]) -> bool:
+    """True for a GED header (any known spelling) or a header-less 49-field GED record."""
+    try:
+        _has_header(first, "")
+    except DataError:
+        return False
+    return True
+
+
+def read_ucdp(
+    path: Path, actors: Actors | pd.DataFrame, *, origin: Path | None = None
+) -> ExportResult:
+    """Read one UCDP GED CSV and return the Malian-state civilian-harm events it holds.
+
+    ``origin`` is the file the user dropped when ``path`` is a CSV made from it (.xlsx).
+    """
     path = Path(path)
-    name = display_name(path)
+    origin = Path(origin) if origin is not None else path
+    name = display_name(origin)
     first = header_fields(path)
     if not first:
         raise DataError([Problem(name, None, None, None, "file is empty")])
     has_header = _has_header(first, name)
-    names = first if has_header else GED_COLUMNS
+    names = normalise_names(first, ALIASES) if has_header else GED_COLUMNS
     raw, rows_read = read_text_frame(path, names, skip_header=has_header, columns=USED)
-    layout = "ucdp-ged" if has_header else "ucdp-ged-candidate-no-header"
+    if not has_header:
+        layout = "ucdp-ged-candidate-no-header"
+    elif "best_est" in [f.strip().lower() for f in first]:
+        layout = "ucdp-website-export"
+    else:
+        layout = "ucdp-ged"
+    if origin.suffix.lower() == ".xlsx":
+        layout += "+xlsx"
 
     country_id = raw["country_id"].str.replace(r"\.0$", "", regex=True)
     mali = country_id.eq(MALI_GW).fillna(False).to_numpy(dtype=bool)
     m = raw[mali]
     del raw
-    known = roles_for(actor_map, "ucdp")
-
     side_a = split_actors(m["side_a"], ",").rename("side_a")
     side_b = split_actors(m["side_b"], ",").rename("side_b")
-    problems = unmapped_problems([side_a, side_b], known, name)
-    if problems:
-        raise DataError(problems)
+    uniques = [side_a.drop_duplicates(), side_b.drop_duplicates()]
+    known = as_actors(actors).classify(pd.concat(uniques, ignore_index=True), "ucdp")
 
     rej = Rejections(m.index)
     event_id = m["id"]
@@ -271,7 +307,7 @@ def read_ucdp(path: Path, actor_map: pd.DataFrame) -> ExportResult:
     rej.add(~violence.isin(["1", "2", "3"]), "type_of_violence is not 1, 2 or 3")
 
     bad = rej.mask.to_numpy()
-    rejected = rej.frame("ucdp", path.name, event_id) if bad.any() else empty_rejected()
+    rejected = rej.frame("ucdp", origin.name, event_id) if bad.any() else empty_rejected()
     ok = ~bad
     g = m[ok]
     g_side_a = side_a[side_a.index.isin(g.index)]
@@ -279,9 +315,9 @@ def read_ucdp(path: Path, actor_map: pd.DataFrame) -> ExportResult:
     # Primary = first-named side_a actor; the others are its partners (as ACLED's assoc_actor_1).
     primary = g_side_a[~g_side_a.index.duplicated(keep="first")].reindex(g.index)
     partners = g_side_a[g_side_a.index.duplicated(keep="first")]
-    any_excluded_primary = primary.map(known).eq("excluded").fillna(False)
-    perpetrator = perpetrator_from_roles(role_flags(primary, partners, known))
-    perpetrator = perpetrator.where(~any_excluded_primary.to_numpy(), pd.NA)
+    primary_ok = primary.map(known).isin(PERPETRATOR_ROLES)
+    perpetrator = perpetrator_from_roles(role_flags(primary, partners, known, start[ok]))
+    perpetrator = perpetrator.where(primary_ok.to_numpy(), pd.NA)
 
     civ = counts["deaths_civilians"][ok]
     v = violence[ok]
@@ -328,7 +364,14 @@ def read_ucdp(path: Path, actor_map: pd.DataFrame) -> ExportResult:
         },
         index=k.index,
     )
-    events = finish(events)
+    events = finish(events, origin.name)
+    unclassified = unclassified_actors(
+        [side_a, side_b],
+        known,
+        counts["best"].where(pd.Series(ok, index=m.index)),
+        "ucdp",
+        origin.name,
+    )
     result_counts = {
         "rows_read": rows_read,
         "rows_other_country": int((~mali).sum()),
@@ -336,4 +379,10 @@ def read_ucdp(path: Path, actor_map: pd.DataFrame) -> ExportResult:
         "rows_rejected": len(rejected),
         "rows_out_of_scope": int(ok.sum() - keep.sum()),
     }
-    return ExportResult(events, rejected, provenance("ucdp", path, layout, result_counts))
+    result = ExportResult(events, rejected, provenance("ucdp", origin, layout, result_counts))
+    result.unclassified = unclassified
+    base = layout.replace("+xlsx", "")
+    result.provenance["layout_label"] = LAYOUTS[base] + (
+        ", read from an .xlsx workbook" if layout != base else ""
+    )
+    return result
