@@ -59,7 +59,7 @@ $(shell mkdir -p .make && printf '%s\n' $(sort $(RAW) $(EXPORTS)) > .make/inputs
 # must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
 .PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf
 
-.PHONY: help env data report lab test lint format check bench clean distclean fetch-acled fetch-ucdp pdf
+.PHONY: help env data report lab test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -100,11 +100,19 @@ pdf: reports/briefing.pdf ## Print the briefing to reports/briefing.pdf (headles
 lab: $(LAB_STAMP) $(PROCESSED) ## Open JupyterLab on the notebooks (jupytext opens the .py files)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-test: $(ENV_STAMP) ## Run the test suite (the command CI runs)
-	@tools/ensure-chromium >/dev/null || echo "make test: no Chromium; the browser tests will be SKIPPED (not run)" >&2
-	@rc=0; $(PY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+# The whole suite, one worker per core. Tests of one file stay on one worker (--dist
+# loadfile): the end-to-end modules share one built copy of the repository and run in order.
+TEST_WORKERS ?= auto
+run_pytest = rc=0; $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(1) $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure here" >&2; exit 1; fi; \
 	exit $$rc
+
+test: $(ENV_STAMP) ## Run the whole test suite (the command CI runs)
+	@tools/ensure-chromium >/dev/null || echo "make test: no Chromium; the browser tests will be SKIPPED (not run)" >&2
+	@$(call run_pytest,)
+
+test-fast: $(ENV_STAMP) ## The quick suite: everything but the end-to-end builds (a minute or two)
+	@$(call run_pytest,-m "not slow")
 
 lint: $(ENV_STAMP) ## Check style with ruff
 	$(VENV)/bin/ruff check analysis tests notebooks bench

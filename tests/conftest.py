@@ -63,3 +63,33 @@ def repo_copy(target: Path) -> Path:
     for env_dir in (".venv", ".tools"):
         os.symlink(ROOT / env_dir, target / env_dir)
     return target
+
+
+def make_env() -> dict[str, str]:
+    """The environment a user's `make` sees: none of the test runner's variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
+    env["SOURCE_DATE_EPOCH"] = "1700000000"
+    return env
+
+
+@pytest.fixture(scope="session")
+def built_repo(tmp_path_factory) -> Path:
+    """One copy of the repository with `make report` done, shared by the slow modules (each
+    takes a clone of it, so none sees another's edits)."""
+    target = repo_copy(tmp_path_factory.mktemp("built") / "repo")
+    result = subprocess.run(
+        ["make", "-C", str(target), "report"],
+        env=make_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return target
+
+
+def clone_built(built: Path, target: Path) -> Path:
+    """A private copy of a built repository. Time stamps are kept (copy2), so make sees the
+    clone as up to date, as the original was."""
+    shutil.copytree(built, target, symlinks=True)
+    return target

@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, repo_copy
-from tests.test_make import make
+from tests.conftest import ROOT, clone_built
 
 pytestmark = pytest.mark.slow
 
@@ -63,11 +62,9 @@ def chromium_path() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
+def site(built_repo, tmp_path_factory) -> Path:
     """A temporary copy of the repository with its reports built by `make report`."""
-    target = repo_copy(tmp_path_factory.mktemp("browser") / "repo")
-    make(target, "report")
-    return target
+    return clone_built(built_repo, tmp_path_factory.mktemp("browser") / "repo")
 
 
 @pytest.fixture(scope="module")

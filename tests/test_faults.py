@@ -25,7 +25,7 @@ import pytest
 from analysis import clean
 from analysis.pipeline import manifest, publish
 from analysis.report import data, notebooks
-from tests.conftest import FIXTURES, ROOT, repo_copy
+from tests.conftest import FIXTURES, ROOT, clone_built
 from tests.test_make import digest, make
 
 KILL_TIMEOUT = 300
@@ -45,11 +45,9 @@ sys.addaudithook(_dispatch)
 
 
 @pytest.fixture(scope="module")
-def copy(tmp_path_factory) -> Path:
+def copy(built_repo, tmp_path_factory) -> Path:
     """A built copy of the repository (sharing this checkout's environments)."""
-    target = repo_copy(tmp_path_factory.mktemp("faults") / "repo")
-    make(target, "report")
-    return target
+    return clone_built(built_repo, tmp_path_factory.mktemp("faults") / "repo")
 
 
 def outputs(copy: Path) -> dict[str, str]:

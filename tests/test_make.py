@@ -7,22 +7,23 @@ exercises the Makefile, the pipeline and the renderer, not the package download.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import repo_copy
+from tests.conftest import clone_built, make_env
 
 pytestmark = pytest.mark.slow
 
 
 def make(copy: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
-    env["SOURCE_DATE_EPOCH"] = "1700000000"
     result = subprocess.run(
-        ["make", "-C", str(copy), *targets], env=env, capture_output=True, text=True, timeout=900
+        ["make", "-C", str(copy), *targets],
+        env=make_env(),
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     if check and result.returncode != 0:
         raise AssertionError(f"make {targets} failed:\n{result.stdout}\n{result.stderr}")
@@ -38,12 +39,13 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def copy(tmp_path_factory) -> Path:
-    return repo_copy(tmp_path_factory.mktemp("repo") / "repo")
+def copy(built_repo, tmp_path_factory) -> Path:
+    return clone_built(built_repo, tmp_path_factory.mktemp("repo") / "repo")
 
 
-def test_cold_build_produces_every_page(copy):
-    make(copy, "report")
+def test_cold_build_produces_every_page(built_repo):
+    # The shared copy was built cold by `make report` (tests/conftest.py: built_repo).
+    copy = built_repo
     reports = copy / "reports"
     notebooks = sorted((copy / "notebooks").glob("[0-9][0-9]-*.py"))
     assert notebooks
