@@ -29,7 +29,7 @@ from analysis.pipeline.publish import LOCK, publish
 from analysis.pipeline.schemas import Claims, Incidents
 from analysis.pipeline.validation import validate_frame
 from analysis.sources.csvio import display_name
-from analysis.sources.curated import FILES, input_files
+from analysis.sources.curated import FILES, input_files, table_path
 
 REPORT = "validation_report.md"
 
@@ -73,6 +73,7 @@ def validation_report(
     curated: Curated,
     tables: dict[str, pd.DataFrame],
     raw_dir: Path,
+    hand_dir: Path,
     exports: Exports | None = None,
 ) -> str:
     lines = [
@@ -83,8 +84,8 @@ def validation_report(
         "| input | rows |",
         "|---|---|",
     ]
-    for table, (filename, _) in FILES.items():
-        path = raw_dir / filename
+    for table in FILES:
+        path = table_path(table, raw_dir, hand_dir)
         rows = len(getattr(curated, table))
         lines.append(f"| {display_name(path)} | {rows if path.exists() else 'absent'} |")
     lines += ["", "| output | rows |", "|---|---|"]
@@ -174,7 +175,7 @@ def run(
     """Build every processed output from ``raw_dir`` (sourced records), ``hand_dir``
     (hand-maintained decisions) and ``geo_dir`` (map reference files) into ``out_dir``;
     return the manifest."""
-    curated = read_curated(raw_dir)
+    curated = read_curated(raw_dir, hand_dir)
     exports = read_exports(
         raw_dir, curated.regions, hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"
     )
@@ -184,8 +185,8 @@ def run(
     tables["region_points"] = geography.region_points
 
     outputs: dict[str, bytes] = {f"{n}.parquet": parquet_bytes(f) for n, f in tables.items()}
-    outputs[REPORT] = validation_report(curated, tables, raw_dir, exports).encode("utf-8")
-    hashed = input_files(raw_dir) + geography.inputs
+    outputs[REPORT] = validation_report(curated, tables, raw_dir, hand_dir, exports).encode("utf-8")
+    hashed = input_files(raw_dir, hand_dir) + geography.inputs
     if exports is not None:
         hashed += [hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"]
         hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]

@@ -87,7 +87,7 @@ EVIDENCE_GRADES: dict[str, str] = {
 }
 
 # Normalised regions: the ten regions and the capital district of the 2016 map. Sources written
-# after the 2023 reform name the new regions; data/raw/regions.csv maps them back so a series
+# after the 2023 reform name the new regions; data/hand/regions.csv maps them back so a series
 # stays comparable over time. "Not stated" is for reporting too vague to place in one region.
 REGIONS: tuple[str, ...] = (
     "Kayes",

@@ -22,6 +22,15 @@ def raw_dir(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def hand_dir(tmp_path: Path) -> Path:
+    """A writable copy of data/hand with the fixture's region map (tests/fixtures/hand)."""
+    target = tmp_path / "hand"
+    shutil.copytree(ROOT / "data" / "hand", target)
+    shutil.copy2(FIXTURES / "hand" / "regions.csv", target / "regions.csv")
+    return target
+
+
 def edit_csv(path: Path, old: str, new: str) -> None:
     """Replace one exact piece of text in a fixture file (the test fails if it is absent)."""
     text = path.read_text(encoding="utf-8")

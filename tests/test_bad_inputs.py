@@ -656,7 +656,7 @@ CASES = [
                 "region_reported/cercle/locality",
                 "Atlantis /  / Bravo",
                 "no normalised region: add the region, cercle or locality name to "
-                "data/raw/regions.csv",
+                "data/hand/regions.csv",
             )
         },
     ),
@@ -717,7 +717,7 @@ ACCEPTED = {
         ).encode(),
     ),
     "spaces-around-cells-and-names": rewrite(
-        "regions.csv", lambda t: t.replace(",", " , ").encode()
+        "context_events.csv", lambda t: t.replace(",", " , ").encode()
     ),
 }
 

@@ -130,8 +130,8 @@ _EDITS = iter(range(1, 1000))
 
 
 def change_a_count(copy: Path) -> None:
-    """Change data/raw so the next build has new data: append a blank-free row to regions.csv."""
-    path = copy / "data" / "raw" / "regions.csv"
+    """Change an input so the next build has new data: append a row to the region map."""
+    path = copy / "data" / "hand" / "regions.csv"
     n = next(_EDITS)
     path.write_text(
         path.read_text(encoding="utf-8") + f"Fault test place {n},locality,Mopti,\n",
@@ -265,7 +265,7 @@ def test_read_only_raw_builds_and_is_not_touched(copy):
 
 @pytest.mark.slow
 def test_render_refuses_when_raw_changed_since_data_was_built(copy):
-    path = copy / "data" / "raw" / "regions.csv"
+    path = copy / "data" / "hand" / "regions.csv"
     original = path.read_bytes()
     path.write_bytes(original + b"Extra place,locality,Mopti,\n")
     try:
@@ -280,7 +280,7 @@ def test_render_refuses_when_raw_changed_since_data_was_built(copy):
     finally:
         path.write_bytes(original)
     assert result.returncode == 2
-    assert "data/raw/regions.csv: changed since data/processed was built" in result.stderr
+    assert "data/hand/regions.csv: changed since data/processed was built" in result.stderr
     assert "run `make data`" in result.stderr
 
 
@@ -325,16 +325,16 @@ def test_raw_files_are_opened_read_only(raw_dir, tmp_path):
     assert any(path.endswith("actor_map.csv") for path, _, _ in opened)
 
 
-def test_verify_inputs_names_changed_and_missing_files(raw_dir, tmp_path):
+def test_verify_inputs_names_changed_and_missing_files(raw_dir, hand_dir, tmp_path):
     out = tmp_path / "processed"
-    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+    assert clean.main(["--raw", str(raw_dir), "--hand", str(hand_dir), "--out", str(out)]) == 0
     manifest.verify_inputs(out)  # unchanged: passes
-    (raw_dir / "regions.csv").write_text("changed\n", encoding="utf-8")
+    (hand_dir / "regions.csv").write_text("changed\n", encoding="utf-8")
     (raw_dir / "context_events.csv").unlink()
     with pytest.raises(manifest.InputsChangedError) as info:
         manifest.verify_inputs(out)
     text = str(info.value)
-    assert f"{raw_dir / 'regions.csv'}: changed since data/processed was built" in text
+    assert f"{hand_dir / 'regions.csv'}: changed since data/processed was built" in text
     assert f"{raw_dir / 'context_events.csv'}: missing" in text
     assert "run `make data`" in text
 

@@ -171,7 +171,7 @@ def write_dataset(folder: Path, ds: dict) -> None:
             for sid, (publisher, kind) in SOURCES.items()
         ],
     )
-    (folder / "regions.csv").write_text(REGIONS, encoding="utf-8")
+    (folder / "regions.csv").write_text(REGIONS, encoding="utf-8")  # the hand folder here too
 
 
 def predicted(claims: list[tuple]) -> dict[tuple[str, str, str], tuple[int, int]]:
@@ -191,7 +191,7 @@ def build(ds: dict) -> dict[str, pd.DataFrame]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         write_dataset(folder, ds)
-        return build_tables(read_curated(folder))
+        return build_tables(read_curated(folder, folder))
 
 
 STEMS = {

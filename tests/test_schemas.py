@@ -65,9 +65,12 @@ def test_source_kind_enum(raw_dir):
     assert only(problems_for(raw_dir), "kind").value == "blog"
 
 
-def test_region_map_enum(raw_dir):
-    edit_csv(raw_dir / "regions.csv", "Bandiagara,region,Mopti", "Bandiagara,region,Atlantis")
-    assert only(problems_for(raw_dir), "region").value == "Atlantis"
+def test_region_map_enum(raw_dir, hand_dir):
+    edit_csv(hand_dir / "regions.csv", "Bandiagara,region,Mopti", "Bandiagara,region,Atlantis")
+    with pytest.raises(DataError) as info:
+        read_curated(raw_dir, hand_dir)
+    problem = only(info.value.problems, "region")
+    assert problem.value == "Atlantis" and problem.file.endswith("hand/regions.csv")
 
 
 def test_report_text_groups_by_file_and_rule(raw_dir):

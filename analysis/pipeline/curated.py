@@ -11,10 +11,11 @@ from pathlib import Path
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis import paths
 from analysis.pipeline import schemas
 from analysis.pipeline.validation import raise_if, validate_table
 from analysis.sources.csvio import display_name
-from analysis.sources.curated import FILES, read_tables
+from analysis.sources.curated import FILES, read_tables, table_path
 
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "incidents": schemas.IncidentsRaw,
@@ -43,9 +44,9 @@ def _columns(model: type[pa.DataFrameModel]) -> list[str]:
     return list(model.to_schema().columns)
 
 
-def read_curated(raw_dir: Path) -> Curated:
-    """Read and validate every curated table in ``raw_dir``."""
-    texts, problems = read_tables(raw_dir, {t: _columns(m) for t, m in MODELS.items()})
+def read_curated(raw_dir: Path, hand_dir: Path = paths.HAND) -> Curated:
+    """Read and validate the sourced tables in ``raw_dir`` with the region map in ``hand_dir``."""
+    texts, problems = read_tables(raw_dir, hand_dir, {t: _columns(m) for t, m in MODELS.items()})
     frames: dict[str, pd.DataFrame] = {}
     for table, raw in texts.items():
         model = MODELS[table]
@@ -54,11 +55,13 @@ def read_curated(raw_dir: Path) -> Curated:
                 pd.DataFrame({c: pd.Series(dtype="string") for c in _columns(model)}),
             )
             continue
-        typed, found = validate_table(raw, model, display_name(raw_dir / FILES[table][0]))
+        typed, found = validate_table(
+            raw, model, display_name(table_path(table, raw_dir, hand_dir))
+        )
         problems.extend(found)
         frames[table] = typed
     raise_if(problems)
 
-    names = {t: display_name(raw_dir / f) for t, (f, _) in FILES.items()}
+    names = {t: display_name(table_path(t, raw_dir, hand_dir)) for t in FILES}
     raise_if(schemas.cross_table_problems(frames, names))
     return Curated(**frames, warnings=schemas.cross_table_warnings(frames))

@@ -188,7 +188,7 @@ class PublishedTotalsRaw(_Base):
 
 
 class RegionsRaw(_Base):
-    """data/raw/regions.csv: place names as sources give them -> normalised 2016 regions.
+    """data/hand/regions.csv: place names as sources give them -> normalised 2016 regions.
 
     ``level`` says which incident column the name matches: region (region_reported), cercle or
     locality. The most specific match wins, so a vague region ("centre") can be settled by a
@@ -342,7 +342,7 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
                     for c in ("region_reported", "cercle", "locality")
                 ),
                 "no normalised region: add the region, cercle or locality name to "
-                "data/raw/regions.csv",
+                "data/hand/regions.csv",
             )
         )
 

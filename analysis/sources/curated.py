@@ -14,7 +14,8 @@ import pandas as pd
 from analysis.errors import DataError, Problem
 from analysis.sources.csvio import display_name, read_csv_strict
 
-# table name -> (file name, required)
+# table name -> (file name, required). The region map is a hand-made decision, not a sourced
+# record: it lives in data/hand (HAND_TABLES), the others in data/raw.
 FILES: dict[str, tuple[str, bool]] = {
     "incidents": ("incidents.csv", True),
     "casualties": ("casualties.csv", True),
@@ -24,23 +25,29 @@ FILES: dict[str, tuple[str, bool]] = {
     "published_totals": ("published_totals.csv", False),
     "changelog": ("changelog.csv", False),
 }
+HAND_TABLES = ("regions",)
 # Tables that mean nothing without rows.
 NOT_EMPTY = ("incidents", "casualties", "sources", "regions")
 
 
-def input_files(raw_dir: Path) -> list[Path]:
+def table_path(table: str, raw_dir: Path, hand_dir: Path) -> Path:
+    return (hand_dir if table in HAND_TABLES else raw_dir) / FILES[table][0]
+
+
+def input_files(raw_dir: Path, hand_dir: Path) -> list[Path]:
     """Every curated file the pipeline reads (those present), for hashing and make."""
-    return [raw_dir / name for name, _ in FILES.values() if (raw_dir / name).exists()]
+    paths = [table_path(t, raw_dir, hand_dir) for t in FILES]
+    return [p for p in paths if p.exists()]
 
 
 def read_tables(
-    raw_dir: Path, columns: dict[str, list[str]]
+    raw_dir: Path, hand_dir: Path, columns: dict[str, list[str]]
 ) -> tuple[dict[str, pd.DataFrame | None], list[Problem]]:
     """Read every curated table as text. An optional table that is absent maps to None."""
     frames: dict[str, pd.DataFrame | None] = {}
     problems: list[Problem] = []
-    for table, (filename, required) in FILES.items():
-        path = raw_dir / filename
+    for table, (_, required) in FILES.items():
+        path = table_path(table, raw_dir, hand_dir)
         if not path.exists() and not required:
             frames[table] = None
             continue
