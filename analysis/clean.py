@@ -25,6 +25,7 @@ from analysis import atomic, manifest, paths
 from analysis.csvio import display_name
 from analysis.derive import build_claims, build_incidents
 from analysis.errors import DataError
+from analysis.pipeline import database, datapackage, release
 from analysis.schemas import Claims, Incidents
 from analysis.sources.combined import Exports, export_files, links, read_exports
 from analysis.sources.curated import TABLES, Curated, input_files, read_curated
@@ -53,6 +54,9 @@ def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, 
         .reset_index(drop=True),
         "published_totals": curated.published_totals.reset_index(drop=True)
         .sort_values(["period_start", "total_id"])
+        .reset_index(drop=True),
+        "changelog": curated.changelog.reset_index(drop=True)
+        .sort_values(["date", "incident_id", "action", "field"], kind="stable")
         .reset_index(drop=True),
     }
     if exports is not None:
@@ -117,7 +121,12 @@ def run(raw_dir: Path, out_dir: Path) -> dict:
 
     outputs: dict[str, bytes] = {f"{n}.parquet": parquet_bytes(f) for n, f in tables.items()}
     outputs[REPORT] = validation_report(curated, tables, raw_dir, exports).encode("utf-8")
-    hashed = input_files(raw_dir)
+    # The published forms: a data package (CSV + datapackage.json) and a SQLite database.
+    dataset = release.latest(paths.RELEASES)
+    outputs.update(datapackage.build(tables, dataset))
+    outputs[paths.DATABASE] = database.build(tables)
+    outputs[paths.DATASETTE_METADATA] = database.metadata_bytes(tables, dataset, paths.DATABASE)
+    hashed = [*input_files(raw_dir), paths.RELEASES]
     if exports is not None:
         hashed += [raw_dir / "actor_map.csv"]
         hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]

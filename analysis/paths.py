@@ -17,6 +17,13 @@ PROCESSED = Path(os.environ.get("MALI_PROCESSED", ROOT / "data" / "processed"))
 REPORTS = ROOT / "reports"
 NOTEBOOKS = ROOT / "notebooks"
 MATPLOTLIBRC = ROOT / "matplotlibrc"
+# Dataset releases (the version a citation names) and the citation file.
+RELEASES = ROOT / "data" / "RELEASES.md"
+CITATION = ROOT / "CITATION.cff"
+# Published forms of the processed tables (built by `make data` into PROCESSED).
+DATAPACKAGE = "datapackage.json"
+DATABASE = "civilian-harm.db"
+DATASETTE_METADATA = "datasette.json"
 
 # Optional third-party exports a user drops in (gitignored, never redistributed).
 ACLED_DIR = RAW / "acled"
