@@ -19,6 +19,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
+SERVE_STAMP := $(VENV)/.installed-serve
+LAB_PORT ?= 8888
+SERVE_PORT ?= 8001
 
 # Reproducibility: the same inputs give the same bytes on every machine.
 export PYTHONHASHSEED := 0
@@ -45,7 +48,7 @@ INDEX := reports/index.html
 # must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
 .PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf
 
-.PHONY: help env data report lab test lint format check bench clean distclean fetch-acled fetch-ucdp pdf
+.PHONY: help env data report lab serve test lint format check bench clean distclean fetch-acled fetch-ucdp pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -58,13 +61,20 @@ $(ENV_STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --quiet
 	touch $@
 
-$(LAB_STAMP): $(ENV_STAMP)
+# JupyterLab's defaults for every user of this environment: .py files open as notebooks.
+$(LAB_STAMP): $(ENV_STAMP) tools/jupyterlab-overrides.json
 	$(UV) sync --frozen --inexact --quiet --extra lab
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+$(SERVE_STAMP): $(ENV_STAMP)
+	$(UV) sync --frozen --inexact --quiet --extra serve
 	touch $@
 
 env: $(ENV_STAMP) ## Create the locked environment (.venv)
 
-$(PROCESSED): $(RAW) $(EXPORTS) $(PACKAGE) $(ENV_STAMP)
+$(PROCESSED): $(RAW) $(EXPORTS) $(PACKAGE) data/RELEASES.md $(ENV_STAMP)
 	$(PY) -m analysis.clean
 
 data: $(PROCESSED) ## Validate data/raw and build data/processed
@@ -82,8 +92,17 @@ reports/briefing.pdf: $(INDEX) analysis/pdf.py
 
 pdf: reports/briefing.pdf ## Print the briefing to reports/briefing.pdf (headless Chromium)
 
-lab: $(LAB_STAMP) $(PROCESSED) ## Open JupyterLab on the notebooks (jupytext opens the .py files)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# Containers run as root and have no display: JupyterLab refuses root without --allow-root and
+# would try to open a browser. It listens on 127.0.0.1 only, on LAB_PORT (no silent fallback).
+lab: $(LAB_STAMP) $(PROCESSED) ## JupyterLab on 127.0.0.1, port LAB_PORT=8888 (the .py notebooks open as notebooks)
+	@args=(--notebook-dir=notebooks --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0); \
+	if [ "$$(id -u)" = 0 ]; then args+=(--allow-root); fi; \
+	if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then args+=(--no-browser); fi; \
+	echo "make lab: JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab (open the URL with its token, printed below)"; \
+	exec $(VENV)/bin/jupyter lab "$${args[@]}"
+
+serve: $(SERVE_STAMP) $(PROCESSED) ## Datasette on 127.0.0.1, port SERVE_PORT=8001: search, facets, canned queries
+	$(PY) -m analysis.report.serve --port $(SERVE_PORT)
 
 test: $(ENV_STAMP) ## Run the test suite (the command CI runs)
 	@tools/ensure-chromium >/dev/null || echo "make test: no Chromium; the browser tests will be SKIPPED (not run)" >&2

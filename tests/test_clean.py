@@ -6,8 +6,9 @@ import json
 
 import pandas as pd
 
-from analysis import clean, data
+from analysis import clean, data, paths
 from analysis.manifest import sha256_file
+from analysis.pipeline import datapackage
 from tests.conftest import edit_csv
 
 
@@ -25,7 +26,13 @@ def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
         "sources.parquet",
         "context_events.parquet",
         "published_totals.parquet",
+        "changelog.parquet",
         "validation_report.md",
+        # the data package and the database (tests/test_publish.py)
+        *(f"{name}.csv" for name in datapackage.MODELS),
+        paths.DATAPACKAGE,
+        paths.DATABASE,
+        paths.DATASETTE_METADATA,
     }
     for name, meta in record["outputs"].items():
         assert sha256_file(out / name) == meta["sha256"]
@@ -117,5 +124,5 @@ def test_without_exports_no_export_tables(raw_dir, tmp_path):
     out = tmp_path / "processed"
     clean.main(["--raw", str(raw_dir), "--out", str(out)])
     loaded = data.load(out)
-    assert loaded.extra == {}
+    assert set(loaded.extra) == {"changelog"}  # no events, rejected or links tables
     assert loaded.manifest["exports"] == {}
