@@ -30,7 +30,11 @@ LOOKUPS: dict[str, tuple[dict[str, str], str, str]] = {
     # lookup table: (codes -> labels, referring table, column)
     "perpetrators": (PERPETRATORS, "incidents", "perpetrator"),
     "operation_types": (OPERATION_TYPES, "incidents", "operation_type"),
-    "evidence_grades": (EVIDENCE_GRADES, "incidents", "evidence_grade"),
+    "evidence_grades": (
+        {grade: f"{grade}: {meaning}" for grade, meaning in EVIDENCE_GRADES.items()},
+        "incidents",
+        "evidence_grade",
+    ),
     "source_kinds": (SOURCE_KINDS, "sources", "kind"),
 }
 SQL_TYPES = {"integer": int, "number": float, "boolean": int, "date": str, "string": str}
