@@ -36,7 +36,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-PACKAGE := $(shell find analysis -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
+PACKAGE := $(shell find analysis -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.js' \) -not -path '*/__pycache__/*' | sort)
 RAW := $(wildcard data/raw/*.csv data/raw/geo/*.csv)
 EXPORTS := $(wildcard data/raw/acled/*.csv data/raw/ucdp/*.csv data/raw/acled/*.json data/raw/ucdp/*.json)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
