@@ -106,6 +106,11 @@ def test_make_lab_answers_and_opens_py_files_as_notebooks(copy, tmp_path):
         cells = model["content"]["cells"]
         assert cells and cells[0]["cell_type"] == "markdown"
         assert "jupytext" in model["content"]["metadata"]
+        # Double-clicking a .py file in the file browser opens it as a notebook.
+        plugin = "@jupyterlab/docmanager-extension:plugin"
+        settings = get_json(f"http://127.0.0.1:{port}/lab/api/settings/{plugin}", headers)
+        viewers = settings["schema"]["properties"]["defaultViewers"]["default"]
+        assert viewers["python"] == "Jupytext Notebook"
     output = log.read_text()
     # As root (a container), JupyterLab refuses to start without --allow-root.
     assert "Running as root is not recommended" not in output
