@@ -159,7 +159,23 @@ def render_index(
         {**row, "link": safe_url(row["url"])}
         for row in processed.sources.sort_values(["published", "source_id"]).to_dict("records")
     ]
+    columns = {"min": "civilians_killed_min", "max": "civilians_killed_max"}
+    tables = {
+        "by_perpetrator": facts["by_perpetrator"].rename_axis("alleged_perpetrator_group"),
+        "by_operation": facts["by_operation"].rename(index=OPERATION_TYPES),
+        "by_year": facts["by_year"],
+    }
+    downloads = {
+        name: charts.csv_link(
+            frame.rename_axis(frame.index.name or "operation_type")
+            .reset_index()
+            .rename(columns=columns),
+            f"civilians-killed-{name.replace('_', '-')}.csv",
+        )
+        for name, frame in tables.items()
+    }
     return env.get_template("index.html.j2").render(
+        downloads=downloads,
         title="Briefing",
         key=_key(processed_dir),
         nav=nav,

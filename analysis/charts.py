@@ -503,6 +503,11 @@ def table_html(
     return f'{table}<p class="downloads">Download the table: {link}</p>'
 
 
+def csv_link(frame: pd.DataFrame, filename: str) -> str:
+    """A link that downloads ``frame`` as a spreadsheet-safe CSV file (HTML)."""
+    return _download(table_csv(frame), "text/csv", filename, "CSV")
+
+
 def table_csv(frame: pd.DataFrame) -> bytes:
     """A displayed table as CSV for spreadsheets (UTF-8 with BOM; formula-like text quoted)."""
     from analysis.export import neutralise

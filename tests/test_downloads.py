@@ -4,6 +4,7 @@ line and alt text), tables as CSV, and the dataset version on every page footer.
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import subprocess
@@ -120,3 +121,27 @@ def test_the_timeline_downloads_as_svg_in_the_browser(pages, browser):  # noqa: 
         assert saved.startswith(b"<?xml") and b"<dc:title>Reported civilian deaths" in saved
     finally:
         context.close()
+
+
+def test_briefing_tables_download_as_csv(pages):
+    files = downloads(pages["index.html"])
+    tables = {
+        name: pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+        for name, data in files.items()
+        if name.endswith(".csv")
+    }
+    assert set(tables) == {
+        "civilians-killed-by-perpetrator.csv",
+        "civilians-killed-by-operation.csv",
+        "civilians-killed-by-year.csv",
+    }
+    by_year = tables["civilians-killed-by-year.csv"]
+    assert list(by_year.columns) == [
+        "year",
+        "incidents",
+        "civilians_killed_min",
+        "civilians_killed_max",
+    ]
+    # Each table splits the same incidents: the totals agree across the three.
+    totals = {name: tuple(t.iloc[:, 1:].sum()) for name, t in tables.items()}
+    assert len(set(totals.values())) == 1, totals
