@@ -63,13 +63,15 @@ $(ENV_STAMP): pyproject.toml uv.lock | $(UV)
 
 # JupyterLab's defaults for every user of this environment: .py files open as notebooks.
 $(LAB_STAMP): $(ENV_STAMP) tools/jupyterlab-overrides.json
-	$(UV) sync --frozen --inexact --quiet --extra lab
+	$(PY) -c "import jupyterlab" 2>/dev/null || $(UV) sync --frozen --inexact --quiet --extra lab
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
+# The dev environment already holds JupyterLab and Datasette (the tests use them): then there is
+# nothing to sync, and a second `uv sync` would only wait on uv's cache lock and recompile.
 $(SERVE_STAMP): $(ENV_STAMP)
-	$(UV) sync --frozen --inexact --quiet --extra serve
+	$(PY) -c "import datasette" 2>/dev/null || $(UV) sync --frozen --inexact --quiet --extra serve
 	touch $@
 
 env: $(ENV_STAMP) ## Create the locked environment (.venv)
