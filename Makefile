@@ -61,6 +61,8 @@ $(ENV_STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --quiet
 	touch $@
 
+# The dev environment already holds JupyterLab and Datasette (the tests use them): then there is
+# nothing to sync, and a second `uv sync` would only wait on uv's cache lock and recompile.
 # JupyterLab's defaults for every user of this environment: .py files open as notebooks.
 $(LAB_STAMP): $(ENV_STAMP) tools/jupyterlab-overrides.json
 	$(PY) -c "import jupyterlab" 2>/dev/null || $(UV) sync --frozen --inexact --quiet --extra lab
@@ -68,8 +70,6 @@ $(LAB_STAMP): $(ENV_STAMP) tools/jupyterlab-overrides.json
 	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
-# The dev environment already holds JupyterLab and Datasette (the tests use them): then there is
-# nothing to sync, and a second `uv sync` would only wait on uv's cache lock and recompile.
 $(SERVE_STAMP): $(ENV_STAMP)
 	$(PY) -c "import datasette" 2>/dev/null || $(UV) sync --frozen --inexact --quiet --extra serve
 	touch $@
