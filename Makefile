@@ -19,6 +19,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ENV_STAMP := $(VENV)/.installed
 LAB_STAMP := $(VENV)/.installed-lab
+SERVE_STAMP := $(VENV)/.installed-serve
+LAB_PORT ?= 8888
+SERVE_PORT ?= 8001
 
 # Reproducibility: the same inputs give the same bytes on every machine.
 export PYTHONHASHSEED := 0
@@ -36,7 +39,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 # Code by stage: each rule depends on the code it runs, so a stylesheet edit does not re-run
 # validation and a reader fix does not re-execute notebooks whose data did not change.
-code = $(shell find $(1) -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' \) -not -path '*/__pycache__/*' | sort)
+code = $(shell find $(1) -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.js' \) -not -path '*/__pycache__/*' | sort)
 SHARED_CODE := $(addprefix analysis/,__init__.py paths.py vocab.py errors.py atomic.py)
 DATA_CODE := $(SHARED_CODE) analysis/clean.py $(call code,analysis/sources analysis/pipeline)
 REPORT_CODE := $(SHARED_CODE) analysis/render.py $(call code,analysis/report)
@@ -59,7 +62,7 @@ $(shell mkdir -p .make && printf '%s\n' $(sort $(RAW) $(EXPORTS)) > .make/inputs
 # must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
 .PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf
 
-.PHONY: help env data report lab test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf
+.PHONY: help env data report lab serve test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -72,13 +75,22 @@ $(ENV_STAMP): pyproject.toml uv.lock | $(UV)
 	$(UV) sync --frozen --inexact --quiet
 	touch $@
 
-$(LAB_STAMP): $(ENV_STAMP)
-	$(UV) sync --frozen --inexact --quiet --extra lab
+# The dev environment already holds JupyterLab and Datasette (the tests use them): then there is
+# nothing to sync, and a second `uv sync` would only wait on uv's cache lock and recompile.
+# JupyterLab's defaults for every user of this environment: .py files open as notebooks.
+$(LAB_STAMP): $(ENV_STAMP) tools/jupyterlab-overrides.json
+	$(PY) -c "import jupyterlab" 2>/dev/null || $(UV) sync --frozen --inexact --quiet --extra lab
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp tools/jupyterlab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
+	touch $@
+
+$(SERVE_STAMP): $(ENV_STAMP)
+	$(PY) -c "import datasette" 2>/dev/null || $(UV) sync --frozen --inexact --quiet --extra serve
 	touch $@
 
 env: $(ENV_STAMP) ## Create the locked environment (.venv)
 
-$(PROCESSED): $(RAW) $(EXPORTS) $(INPUT_LIST) $(DATA_CODE) $(ENV_STAMP)
+$(PROCESSED): $(RAW) $(EXPORTS) $(INPUT_LIST) $(DATA_CODE) data/RELEASES.md $(ENV_STAMP)
 	$(PY) -m analysis.clean
 
 data: $(PROCESSED) ## Validate data/raw and build data/processed
@@ -97,8 +109,17 @@ reports/briefing.pdf: $(INDEX) analysis/report/pdf.py
 
 pdf: reports/briefing.pdf ## Print the briefing to reports/briefing.pdf (headless Chromium)
 
-lab: $(LAB_STAMP) $(PROCESSED) ## Open JupyterLab on the notebooks (jupytext opens the .py files)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+# Containers run as root and have no display: JupyterLab refuses root without --allow-root and
+# would try to open a browser. It listens on 127.0.0.1 only, on LAB_PORT (no silent fallback).
+lab: $(LAB_STAMP) $(PROCESSED) ## JupyterLab on 127.0.0.1, port LAB_PORT=8888 (the .py notebooks open as notebooks)
+	@args=(--notebook-dir=notebooks --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0); \
+	if [ "$$(id -u)" = 0 ]; then args+=(--allow-root); fi; \
+	if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then args+=(--no-browser); fi; \
+	echo "make lab: JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab (open the URL with its token, printed below)"; \
+	exec $(VENV)/bin/jupyter lab "$${args[@]}"
+
+serve: $(SERVE_STAMP) $(PROCESSED) ## Datasette on 127.0.0.1, port SERVE_PORT=8001: search, facets, canned queries
+	$(PY) -m analysis.report.serve --port $(SERVE_PORT)
 
 # The whole suite, one worker per core. Tests of one file stay on one worker (--dist
 # loadfile): the end-to-end modules share one built copy of the repository and run in order.

@@ -20,7 +20,7 @@ import pandas as pd
 
 from analysis import atomic, paths
 from analysis.errors import DataError
-from analysis.pipeline import manifest
+from analysis.pipeline import database, datapackage, manifest, release
 from analysis.pipeline.curated import Curated, read_curated
 from analysis.pipeline.derive import build_claims, build_incidents
 from analysis.pipeline.exports import Exports, export_files, links, read_exports
@@ -52,6 +52,9 @@ def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, 
         .reset_index(drop=True),
         "published_totals": curated.published_totals.reset_index(drop=True)
         .sort_values(["period_start", "total_id"])
+        .reset_index(drop=True),
+        "changelog": curated.changelog.reset_index(drop=True)
+        .sort_values(["date", "incident_id", "action", "field"], kind="stable")
         .reset_index(drop=True),
     }
     if exports is not None:
@@ -186,7 +189,12 @@ def run(
 
     outputs: dict[str, bytes] = {f"{n}.parquet": parquet_bytes(f) for n, f in tables.items()}
     outputs[REPORT] = validation_report(curated, tables, raw_dir, hand_dir, exports).encode("utf-8")
-    hashed = input_files(raw_dir, hand_dir) + geography.inputs
+    # The published forms: a data package (CSV + datapackage.json) and a SQLite database.
+    dataset = release.latest(paths.RELEASES)
+    outputs.update(datapackage.build(tables, dataset))
+    outputs[paths.DATABASE] = database.build(tables)
+    outputs[paths.DATASETTE_METADATA] = database.metadata_bytes(tables, dataset, paths.DATABASE)
+    hashed = [*input_files(raw_dir, hand_dir), *geography.inputs, paths.RELEASES]
     if exports is not None:
         hashed += [hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"]
         hashed += [path for paths_ in export_files(raw_dir).values() for path in paths_]

@@ -22,6 +22,13 @@ REPORTS = ROOT / "reports"
 NOTEBOOKS = ROOT / "notebooks"
 MATPLOTLIBRC = ROOT / "matplotlibrc"
 METHODOLOGY = ROOT / "METHODOLOGY.md"
+# Dataset releases (the version a citation names) and the citation file.
+RELEASES = ROOT / "data" / "RELEASES.md"
+CITATION = ROOT / "CITATION.cff"
+# Published forms of the processed tables (built by `make data` into PROCESSED).
+DATAPACKAGE = "datapackage.json"
+DATABASE = "civilian-harm.db"
+DATASETTE_METADATA = "datasette.json"
 
 # Optional third-party exports a user drops in (gitignored, never redistributed).
 ACLED_DIR = RAW / "acled"

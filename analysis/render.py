@@ -90,7 +90,10 @@ def existing_key(path: Path) -> str | None:
 
 def footer_context(processed: Path) -> dict:
     record = manifest.load(processed / "manifest.json")
+    package = processed / paths.DATAPACKAGE
+    version = manifest.load(package)["version"] if package.exists() else None
     return {
+        "dataset_version": version,
         "inputs": record["inputs"],
         "versions": record["versions"],
         "exports": record.get("exports", {}),

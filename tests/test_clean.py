@@ -6,7 +6,8 @@ import json
 
 import pandas as pd
 
-from analysis import clean
+from analysis import clean, paths
+from analysis.pipeline import datapackage
 from analysis.pipeline.manifest import sha256_file
 from analysis.report import data
 from tests.conftest import edit_csv
@@ -28,7 +29,13 @@ def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
         "published_totals.parquet",
         "geo_outline.parquet",
         "region_points.parquet",
+        "changelog.parquet",
         "validation_report.md",
+        # the data package and the database (tests/test_publish.py)
+        *(f"{name}.csv" for name in datapackage.MODELS),
+        paths.DATAPACKAGE,
+        paths.DATABASE,
+        paths.DATASETTE_METADATA,
     }
     # The map's files are inputs like any other: an edit to them rebuilds the map page.
     assert {"data/raw/geo/mali_outline.csv", "data/hand/region_capitals.csv"} <= set(
@@ -123,5 +130,5 @@ def test_without_exports_no_export_tables(raw_dir, tmp_path):
     out = tmp_path / "processed"
     clean.main(["--raw", str(raw_dir), "--out", str(out)])
     loaded = data.load(out)
-    assert loaded.extra == {}
+    assert set(loaded.extra) == {"changelog"}  # no events, rejected or links tables
     assert loaded.manifest["exports"] == {}

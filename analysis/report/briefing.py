@@ -150,7 +150,23 @@ def render_index(
         {**row, "link": safe_url(row["url"])}
         for row in processed.sources.sort_values(["published", "source_id"]).to_dict("records")
     ]
+    columns = {"min": "civilians_killed_min", "max": "civilians_killed_max"}
+    tables = {
+        "by_perpetrator": facts["by_perpetrator"].rename_axis("alleged_perpetrator_group"),
+        "by_operation": facts["by_operation"].rename(index=OPERATION_TYPES),
+        "by_year": facts["by_year"],
+    }
+    downloads = {
+        name: charts.csv_link(
+            frame.rename_axis(frame.index.name or "operation_type")
+            .reset_index()
+            .rename(columns=columns),
+            f"civilians-killed-{name.replace('_', '-')}.csv",
+        )
+        for name, frame in tables.items()
+    }
     return env.get_template("index.html.j2").render(
+        downloads=downloads,
         title="Briefing",
         key=_key(processed_dir),
         nav=nav,
@@ -183,9 +199,13 @@ def _missing(value: object) -> bool:
 def render_appendix(
     env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict
 ) -> str:
+    from analysis.report import appendix
+
     processed = data.load(processed_dir)
     inc = processed.incidents.sort_values(["date_start", "incident_id"])
     src = processed.sources.set_index("source_id")
+    claims = appendix.claims_by_incident(processed.claims, processed.sources)
+    corrections = appendix.corrections_by_incident(processed.extra.get("changelog"))
     rows = []
     for record in inc.to_dict("records"):
         # Empty cells arrive as NaN, which a template would print as "nan".
@@ -199,7 +219,16 @@ def render_appendix(
         lo, hi = row["civilians_killed_min"], row["civilians_killed_max"]
         killed = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
         rows.append({**row, "links": links, "killed": killed})
+        rows[-1].update(
+            claims=claims.get(row["incident_id"], []),
+            corrections=corrections.get(row["incident_id"], []),
+        )
+    script = appendix.script()
     return env.get_template("appendix.html.j2").render(
+        script=script,
+        script_hash=appendix.csp_hash(script),
+        options=appendix.filter_options(inc),
+        sorts=appendix.SORTS,
         title="Incident appendix",
         key=_key(processed_dir),
         nav=nav,

@@ -400,33 +400,90 @@ def map_chart(
     return _finish(fig, source)
 
 
-def figure_png(fig: Figure) -> bytes:
-    """PNG bytes with no timestamp or software tag, so rebuilds are byte-identical."""
+def chart_title(fig: Figure) -> str:
+    """The title drawn on the chart (the first axes' title, else the figure's suptitle)."""
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):  # the house style puts titles on the left
+            if ax.get_title(loc=loc):
+                return ax.get_title(loc=loc)
+    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    return suptitle or "chart"
+
+
+def figure_png(fig: Figure, alt: str | None = None, close: bool = True) -> bytes:
+    """PNG bytes with no timestamp or software tag, so rebuilds are byte-identical.
+
+    With ``alt``, the title and the alt text are embedded as the PNG's Title and Description,
+    so a downloaded file carries them.
+    """
+    metadata = {"Software": None}
+    if alt is not None:
+        metadata |= {"Title": chart_title(fig), "Description": alt}
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata={"Software": None})
-    plt.close(fig)
+    fig.savefig(buffer, format="png", metadata=metadata)
+    if close:
+        plt.close(fig)
     return buffer.getvalue()
 
 
-class Chart:
-    """A figure rendered for notebooks and HTML: PNG with alt text and a caption."""
+def figure_svg(fig: Figure, alt: str, close: bool = True) -> bytes:
+    """SVG bytes that are the same on every rebuild: no date, and ids from ``svg.hashsalt``
+    (set in the project's matplotlibrc). Title and alt text become the SVG's title and
+    description; text stays text (``svg.fonttype: none``), so an editor can restyle it."""
+    buffer = io.BytesIO()
+    fig.savefig(
+        buffer,
+        format="svg",
+        metadata={"Date": None, "Title": chart_title(fig), "Description": alt},
+    )
+    if close:
+        plt.close(fig)
+    return buffer.getvalue()
 
-    def __init__(self, png: bytes, alt: str):
+
+def slug(text: str, limit: int = 60) -> str:
+    """A file name stem from a title: 'Reported deaths peaked in Q1 2022' -> 'reported-...'."""
+    words = "".join(c.lower() if c.isalnum() else " " for c in text).split()
+    return "-".join(words)[:limit].strip("-") or "chart"
+
+
+def _download(data: bytes, mediatype: str, filename: str, label: str) -> str:
+    encoded = base64.b64encode(data).decode("ascii")
+    return (
+        f'<a download="{html.escape(filename, quote=True)}" '
+        f'href="data:{mediatype};base64,{encoded}">{label}</a>'
+    )
+
+
+class Chart:
+    """A figure rendered for notebooks and HTML: PNG with alt text and a caption, and links to
+    download it as PNG and SVG (title, source line and alt text included)."""
+
+    def __init__(self, png: bytes, alt: str, svg: bytes | None = None, title: str = "chart"):
         self.png = png
         self.alt = alt
+        self.svg = svg
+        self.title = title
 
     def _repr_html_(self) -> str:
         data = base64.b64encode(self.png).decode("ascii")
         alt = html.escape(self.alt, quote=True)
+        links = [_download(self.png, "image/png", f"{slug(self.title)}.png", "PNG")]
+        if self.svg is not None:
+            links.append(_download(self.svg, "image/svg+xml", f"{slug(self.title)}.svg", "SVG"))
         return (
             f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{alt}">'
-            f"<figcaption>{html.escape(self.alt)}</figcaption></figure>"
+            f"<figcaption>{html.escape(self.alt)}"
+            f'<span class="downloads"> Download the chart: {" · ".join(links)}</span>'
+            "</figcaption></figure>"
         )
 
 
 def show(fig: Figure, alt: str) -> Chart:
     """Display ``fig`` with ``alt`` as its alternative text and caption (state the finding)."""
-    return Chart(figure_png(fig), alt)
+    title = chart_title(fig)
+    svg = figure_svg(fig, alt, close=False)
+    return Chart(figure_png(fig, alt), alt, svg=svg, title=title)
 
 
 def fmt_range(lo: int, hi: int) -> str:
@@ -434,7 +491,29 @@ def fmt_range(lo: int, hi: int) -> str:
     return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
 
 
-def table_html(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> str:
-    """A plain, escaped HTML table (no random ids, so output is stable)."""
+def table_html(
+    frame: pd.DataFrame, columns: Sequence[str] | None = None, name: str | None = None
+) -> str:
+    """A plain, escaped HTML table (no random ids, so output is stable), with a link to
+    download it as CSV."""
     frame = frame if columns is None else frame[list(columns)]
-    return frame.to_html(index=False, escape=True, border=0, classes="data", na_rep="–")
+    table = frame.to_html(index=False, escape=True, border=0, classes="data", na_rep="–")
+    name = name or slug(" ".join(str(c) for c in frame.columns[:3]), 40) + ".csv"
+    link = _download(table_csv(frame), "text/csv", name, "CSV")
+    return f'{table}<p class="downloads">Download the table: {link}</p>'
+
+
+def csv_link(frame: pd.DataFrame, filename: str) -> str:
+    """A link that downloads ``frame`` as a spreadsheet-safe CSV file (HTML)."""
+    return _download(table_csv(frame), "text/csv", filename, "CSV")
+
+
+def table_csv(frame: pd.DataFrame) -> bytes:
+    """A displayed table as CSV for spreadsheets (UTF-8 with BOM; formula-like text quoted)."""
+    from analysis.report.export import neutralise
+
+    out = frame.copy()
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+    return out.to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")

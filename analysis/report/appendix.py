@@ -1,0 +1,103 @@
+"""The searchable incident appendix: claims and corrections per incident, filter options, and
+the page's one inline script with the hash its Content-Security-Policy allows.
+
+The script (templates/appendix.js) filters by year, region, alleged perpetrator, operation type
+and evidence grade, searches the rows' text and sorts by date or range, in the page. It is
+inlined (reports open offline, from a file) and allowed by its sha256 hash, computed here at
+build time, so the policy stays ``script-src 'sha256-...'``: no other script can run, even if a
+source's text carried one (all text is escaped anyway).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.vocab import OUTCOMES, SOURCE_KINDS, VICTIM_GROUPS
+
+SCRIPT = Path(__file__).resolve().parent / "templates" / "appendix.js"
+SORTS = {
+    "date-asc": "Date, oldest first",
+    "date-desc": "Date, newest first",
+    "max-desc": "Civilians killed (highest figure), most first",
+    "min-desc": "Civilians killed (lowest figure), most first",
+}
+
+
+def script() -> str:
+    return SCRIPT.read_text(encoding="utf-8")
+
+
+def csp_hash(text: str) -> str:
+    """The CSP source expression allowing exactly this inline script."""
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def _count(lo: object, hi: object) -> str:
+    lo, hi = int(lo), int(hi)
+    return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+
+
+def claims_by_incident(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, list[dict]]:
+    """Each incident's claims: who said what, with the source's own words, in a fixed order."""
+    titles = sources.set_index("source_id")["title"]
+    ordered = claims.sort_values(["incident_id", "victim_group", "outcome", "source_id"])
+    found: dict[str, list[dict]] = {}
+    for claim in ordered.to_dict("records"):
+        found.setdefault(claim["incident_id"], []).append(
+            {
+                "publisher": claim["publisher"],
+                "kind": SOURCE_KINDS.get(claim["source_kind"], claim["source_kind"]),
+                "title": titles.get(claim["source_id"], ""),
+                "what": f"{VICTIM_GROUPS[claim['victim_group']].split(' (')[0].lower()} "
+                f"{OUTCOMES[claim['outcome']].lower()}",
+                "count": _count(claim["count_min"], claim["count_max"]),
+                "wording": claim["source_wording"],
+                "party": bool(claim["is_party_claim"]),
+            }
+        )
+    return found
+
+
+def corrections_by_incident(changelog: pd.DataFrame | None) -> dict[str, list[dict]]:
+    """Each incident's recorded corrections (data/raw/changelog.csv), oldest first."""
+    if changelog is None or changelog.empty:
+        return {}
+    found: dict[str, list[dict]] = {}
+    for row in changelog.sort_values(["date", "incident_id"], kind="stable").to_dict("records"):
+
+        def text(key: str, row=row) -> str | None:
+            value = row.get(key)
+            return None if value is None or pd.isna(value) else str(value)
+
+        found.setdefault(row["incident_id"], []).append(
+            {
+                "date": f"{row['date'].day} {row['date']:%B %Y}",
+                "action": row["action"].replace("_", " "),
+                "field": text("field"),
+                "old": text("old_value"),
+                "new": text("new_value"),
+                "reason": row["reason"],
+            }
+        )
+    return found
+
+
+def filter_options(incidents: pd.DataFrame) -> dict[str, list]:
+    """The values each filter offers: only those present in the table, in a readable order."""
+    return {
+        "year": sorted(int(y) for y in incidents["year"].unique()),
+        "region": sorted(incidents["region"].unique()),
+        "perpetrator": _by_frequency(incidents["perpetrator"]),
+        "operation": _by_frequency(incidents["operation_type"]),
+        "grade": sorted(incidents["evidence_grade"].unique()),
+    }
+
+
+def _by_frequency(column: pd.Series) -> list[str]:
+    counts = column.value_counts()
+    return sorted(counts.index, key=lambda code: (-counts[code], code))

@@ -1,0 +1,156 @@
+"""The searchable appendix: claims and corrections per incident, a strict Content-Security-Policy
+that allows only the page's own script (by hash), and filters, search and sort in Chromium."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markupsafe
+import pandas as pd
+import pytest
+
+from analysis import clean, paths, render
+from analysis.report import appendix, briefing, data
+from tests.conftest import ROOT
+from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+
+CHANGELOG = (
+    "date,incident_id,action,field,old_value,new_value,reason,source_id\n"
+    "2024-01-05,{incident},edited,casualties,9..9,12..15,A later report gave a higher toll.,\n"
+)
+
+
+def appendix_html(processed: Path) -> str:
+    env = render.environment()
+    nav = [{"href": "index.html", "title": "Briefing"}]
+    return briefing.render_appendix(env, processed, nav, render.footer_context(processed))
+
+
+@pytest.fixture
+def fixture_page(raw_dir, tmp_path) -> tuple[str, data.Processed]:
+    incident = pd.read_csv(raw_dir / "incidents.csv")["incident_id"].iloc[0]
+    (raw_dir / "changelog.csv").write_text(CHANGELOG.format(incident=incident))
+    out = tmp_path / "processed"
+    clean.run(raw_dir, out)
+    return appendix_html(out), data.load(out)
+
+
+def test_only_the_pages_own_script_may_run(fixture_page):
+    html, _ = fixture_page
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
+    assert scripts == [appendix.script()]
+    assert html.count("<script") == 1
+    policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
+    assert policy == (
+        "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+        f"script-src {appendix.csp_hash(scripts[0])}"
+    )
+    # Any other script text would need another hash: the policy names this script only.
+    assert appendix.csp_hash(scripts[0] + " ") not in policy
+
+
+def test_each_incident_shows_its_claims_and_corrections(fixture_page):
+    html, processed = fixture_page
+    for claim in processed.claims.itertuples(index=False):
+        assert f"<q>{markupsafe.escape(claim.source_wording)}</q>" in html
+    incident = processed.extra["changelog"]["incident_id"].iloc[0]
+    row = re.search(rf'<tr id="{incident}".*?</tr>', html, re.S).group(0)
+    assert "Corrected 5 January 2024" in row
+    assert "A later report gave a higher toll." in row and "After: 12..15." in row
+    assert html.count('class="correction"') == 1
+    # The controls are hidden until the script shows them: without JavaScript, a plain table.
+    assert re.search(r'<form id="filters" class="filters" hidden', html)
+
+
+def visible(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#incidents tbody tr", "rows => rows.filter(r => !r.hidden).map(r => r.id)"
+    )
+
+
+@pytest.fixture(scope="module")
+def real_page(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    folder = tmp_path_factory.mktemp("appendix")
+    processed = folder / "processed"
+    clean.run(paths.RAW, processed)
+    page = folder / "appendix.html"
+    page.write_text(appendix_html(processed), encoding="utf-8")
+    return page, data.load(processed).incidents
+
+
+def test_filters_search_and_sort_in_the_browser(real_page, browser):  # noqa: F811
+    path, inc = real_page
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        assert page.is_visible("#filters")
+        assert len(visible(page)) == len(inc)
+        page.select_option("select[name=year]", "2022")
+        assert sorted(visible(page)) == sorted(inc.loc[inc["year"] == 2022, "incident_id"])
+        page.select_option("select[name=grade]", "A")
+        chosen = inc[(inc["year"] == 2022) & (inc["evidence_grade"] == "A")]
+        assert sorted(visible(page)) == sorted(chosen["incident_id"])
+        assert (
+            page.inner_text("#filter-status") == f"Showing {len(chosen)} of {len(inc)} incidents."
+        )
+        page.click("button[type=reset]")
+        page.wait_for_function(
+            "document.querySelectorAll('#incidents tbody tr[hidden]').length == 0"
+        )
+        page.select_option("select[name=perpetrator]", "malian_forces_wagner")
+        page.select_option("select[name=operation]", "drone_strike")
+        chosen = inc[
+            (inc["perpetrator"] == "malian_forces_wagner")
+            & (inc["operation_type"] == "drone_strike")
+        ]
+        assert sorted(visible(page)) == sorted(chosen["incident_id"])
+        page.click("button[type=reset]")
+        page.fill("input[name=q]", "segou")  # accents do not matter: matches Ségou
+        assert sorted(visible(page)) and all(
+            r in set(inc.loc[inc["region"] == "Ségou", "incident_id"])
+            or "gou" in page.inner_text(f"[id='{r}']").lower()
+            for r in visible(page)
+        )
+        page.fill("input[name=q]", "")
+        page.select_option("select[name=sort]", "max-desc")
+        top = visible(page)[0]
+        assert inc.set_index("incident_id").loc[top, "civilians_killed_max"] == (
+            inc["civilians_killed_max"].max()
+        )
+        page.select_option("select[name=sort]", "date-desc")
+        assert (
+            visible(page)[0]
+            == inc.sort_values(["date_start", "incident_id"])["incident_id"].iloc[-1]
+        )
+        # The view the screenshot shows: 2024, Mopti region, sorted by highest figure.
+        page.select_option("select[name=sort]", "max-desc")
+        page.select_option("select[name=year]", "2024")
+        page.select_option("select[name=region]", "Mopti")
+        page.locator("#incidents tbody tr:not([hidden]) details.claims").first.evaluate(
+            "d => d.open = true"
+        )
+        page.set_viewport_size({"width": 1280, "height": 1300})
+        page.locator("#filters").evaluate("f => window.scrollTo(0, f.offsetTop - 8)")
+        shots = ROOT / "reports" / "screenshots"
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "appendix-filtered.png"), full_page=False)
+        assert errors == []  # a script blocked by the policy would log an error here
+    finally:
+        context.close()
+
+
+def test_without_javascript_the_full_table_shows(real_page, browser):  # noqa: F811
+    path, inc = real_page
+    context = browser.new_context(java_script_enabled=False, offline=True)
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        assert not page.is_visible("#filters")
+        assert len(visible(page)) == len(inc)
+    finally:
+        context.close()
