@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
-from analysis.pipeline.derive import resolve_regions
+from analysis.pipeline.derive import derive_perpetrators, resolve_regions
 from analysis.sources.exports import (
     DATASETS,
     EARLIEST_EXPORT_DATE,
@@ -23,13 +23,16 @@ from analysis.sources.exports import (
     DATE_PRECISIONS as EXPORT_DATE_PRECISIONS,
 )
 from analysis.vocab import (
+    ALLEGATIONS,
     CIVILIAN_SUBGROUPS,
     DATE_PRECISIONS,
     EARLIEST_DATE,
     EVIDENCE_GRADES,
     MALI_BBOX,
+    NAMING_ALLEGATIONS,
     OPERATION_TYPES,
     OUTCOMES,
+    PERPETRATOR_BASES,
     PERPETRATOR_GROUPS,
     PERPETRATORS,
     REGIONS,
@@ -132,6 +135,55 @@ class CasualtiesRaw(_Base):
     @pa.dataframe_check(error="count_min is greater than count_max")
     def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
         return df["count_min"] <= df["count_max"]
+
+
+DATE_OR_RANGE = r"^\d{4}-\d\d(?:-\d\d)?(?:/\d{4}-\d\d(?:-\d\d)?)?$"
+
+
+class AllegationsRaw(_Base):
+    """data/raw/allegations.csv: what each source alleged about one incident's perpetrator.
+
+    One row per incident x source that has a claim in casualties.csv. ``perpetrator`` is the
+    force(s) this source named, as a code; the incident's perpetrator is derived from these rows
+    (``derive.derive_perpetrators``). ``date_reported`` is set only where this source dated the
+    incident differently from the incident's window start (``YYYY-MM-DD``, ``YYYY-MM`` or
+    ``start/end``); the incident's window must cover it.
+    """
+
+    incident_id: Series[str] = pa.Field(str_matches=SLUG)
+    source_id: Series[str] = pa.Field(str_matches=SLUG)
+    allegation: Series[str] = pa.Field(**_isin(ALLEGATIONS))
+    perpetrator_reported: Series[str] = pa.Field(
+        nullable=True, str_length={"min_value": 2, "max_value": 200}
+    )
+    perpetrator: Series[str] = pa.Field(nullable=True, **_isin(PERPETRATORS))
+    perpetrator_basis: Series[str] = pa.Field(**_isin(PERPETRATOR_BASES))
+    date_reported: Series[str] = pa.Field(nullable=True, str_matches=DATE_OR_RANGE)
+    date_note: Series[str] = pa.Field(nullable=True, str_length={"max_value": 400})
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        unique = ["incident_id", "source_id"]
+
+    @pa.dataframe_check(
+        error="perpetrator (code) and perpetrator_reported (the source's words) are required "
+        "when the source alleges, relays or denies, and must be empty when it names no force or "
+        "was not reached"
+    )
+    def _code_when_named(cls, df: pd.DataFrame) -> pd.Series:
+        named = df["allegation"].isin([*NAMING_ALLEGATIONS, "denies"])
+        present = df["perpetrator"].notna() & df["perpetrator_reported"].notna()
+        return (named & present) | (~named & df["perpetrator"].isna())
+
+    @pa.dataframe_check(
+        error="allegation 'unknown' goes with perpetrator_basis 'not_reached', and only with it"
+    )
+    def _unknown_iff_not_reached(cls, df: pd.DataFrame) -> pd.Series:
+        return df["allegation"].eq("unknown") == df["perpetrator_basis"].eq("not_reached")
+
+    @pa.dataframe_check(error="date_note is required when date_reported is given")
+    def _date_note(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date_reported"].isna() | df["date_note"].notna()
 
 
 class SourcesRaw(_Base):
@@ -248,6 +300,7 @@ class Incidents(pa.DataFrameModel):
     perpetrator_reported: Series[str]
     perpetrator: Series[str] = pa.Field(**_isin(PERPETRATORS))
     perpetrator_group: Series[str] = pa.Field(isin=sorted(set(PERPETRATOR_GROUPS.values())))
+    perpetrator_rule: Series[str] = pa.Field(isin=["independent", "party_only", "as_recorded"])
     operation_type: Series[str] = pa.Field(**_isin(OPERATION_TYPES))
     description: Series[str]
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
@@ -296,6 +349,10 @@ class Claims(pa.DataFrameModel):
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
     count_max: Series[pd.Int64Dtype] = pa.Field(ge=0)
     source_wording: Series[str]
+    allegation: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(ALLEGATIONS))
+    perpetrator_reported: Series[pd.StringDtype] = pa.Field(nullable=True)
+    perpetrator: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATORS))
+    perpetrator_basis: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATOR_BASES))
 
     @pa.dataframe_check(error="count_min is greater than count_max")
     def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
@@ -376,6 +433,9 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
             )
         )
 
+    if len(frames.get("allegations", ())):
+        problems += allegation_problems(frames, names)
+
     # Two incidents at one place and date are the same event unless marked as distinct.
     located = inc[inc["locality"].notna()].reset_index()
     located["place"] = located["locality"].str.casefold()
@@ -399,6 +459,103 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     return problems
 
 
+def _date_bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First and last day covered by 'YYYY-MM-DD', 'YYYY-MM' or 'a/b' values."""
+    text = text.astype("string")
+    first = text.str.split("/").str[0]
+    last = text.str.split("/").str[-1]
+    start = pd.to_datetime(first.str.pad(10, "right", "-").str.replace(r"-+$", "-01", regex=True))
+    end_month = last.str.len().eq(7)
+    end = pd.to_datetime(last.where(~end_month, last + "-01"))
+    end = end.where(~end_month, end + pd.offsets.MonthEnd(0))
+    return start, end
+
+
+def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> list[Problem]:
+    """allegations.csv against the other tables: one row per claim's source, at least one
+    allegation naming a force per incident, the incident's perpetrator equal to the one the
+    allegations give by the written rule, and every source's date inside the incident window."""
+    inc, cas, src = frames["incidents"], frames["casualties"], frames["sources"]
+    alg = frames["allegations"]
+    file = names["allegations"]
+    problems = _dangling(alg, "incident_id", inc["incident_id"], file, "incidents")
+    problems += _dangling(alg, "source_id", src["source_id"], file, "sources")
+    key = ["incident_id", "source_id"]
+    pairs = cas.reset_index().drop_duplicates(key)
+    joined = pairs.merge(alg[key].assign(_alg=True), on=key, how="left")
+    for row in joined[joined["_alg"].isna()].itertuples(index=False):
+        problems.append(
+            Problem(
+                names["casualties"],
+                int(row.line),
+                "incident_id/source_id",
+                f"{row.incident_id} / {row.source_id}",
+                "this source's claim has no row in allegations.csv saying what it alleged about "
+                "the perpetrator",
+            )
+        )
+    claimed = set(zip(cas["incident_id"], cas["source_id"], strict=True))
+    for line, row in alg.iterrows():
+        if (row["incident_id"], row["source_id"]) not in claimed:
+            problems.append(
+                Problem(
+                    file,
+                    int(line),
+                    "incident_id/source_id",
+                    f"{row['incident_id']} / {row['source_id']}",
+                    "no claim in casualties.csv for this incident and source",
+                )
+            )
+
+    derived = derive_perpetrators(alg, src).set_index("incident_id")
+    for line, row in inc.iterrows():
+        iid = row["incident_id"]
+        if iid not in derived.index:
+            problems.append(
+                Problem(
+                    names["incidents"],
+                    int(line),
+                    "perpetrator",
+                    iid,
+                    "no source in allegations.csv names a force for this incident",
+                )
+            )
+            continue
+        expected = derived.at[iid, "perpetrator"]
+        if row["perpetrator"] != expected:
+            problems.append(
+                Problem(
+                    names["incidents"],
+                    int(line),
+                    "perpetrator",
+                    f"{row['perpetrator']} ({iid})",
+                    f"the sources' allegations give '{expected}' by the perpetrator rule "
+                    f"({derived.at[iid, 'perpetrator_rule']} sources; METHODOLOGY.md): correct "
+                    "the code or allegations.csv",
+                )
+            )
+
+    dated = alg[alg["date_reported"].notna()]
+    if len(dated):
+        start, end = _date_bounds(dated["date_reported"])
+        window = inc.set_index("incident_id")[["date_start", "date_end"]]
+        w_start = dated["incident_id"].map(window["date_start"])
+        w_end = dated["incident_id"].map(window["date_end"])
+        outside = w_start.notna() & ((start < w_start) | (end > w_end))
+        for line, row in dated[outside].iterrows():
+            problems.append(
+                Problem(
+                    file,
+                    int(line),
+                    "date_reported",
+                    str(row["date_reported"]),
+                    "outside the incident's date window: widen date_start/date_end to cover "
+                    "every date its sources gave",
+                )
+            )
+    return problems
+
+
 def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     used = (
         set(frames["casualties"]["source_id"])
@@ -406,7 +563,13 @@ def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
         | set(frames["published_totals"]["source_id"])
     )
     unused = sorted(set(frames["sources"]["source_id"]) - used)
-    return [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+    warnings = [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+    if not len(frames.get("allegations", ())):
+        warnings.append(
+            "allegations.csv is absent or empty: incident perpetrators are taken as recorded, "
+            "not derived from each source's allegation"
+        )
+    return warnings
 
 
 # --------------------------------------------------------------------------------------------
