@@ -64,6 +64,16 @@ PERPETRATOR_BASES: dict[str, str] = {
     "not_reached": "The source could not be reached",
 }
 
+# What a published total covers (data/raw/published_totals.csv), and so what it is compared with.
+TOTAL_SCOPE_KINDS: dict[str, str] = {
+    "period_all_cases": "Every case the body documented in a period, across its area",
+    "report_cases": "The cases one report documents",
+}
+TOTAL_PERPETRATOR_MATCHES: dict[str, str] = {
+    "any": "Malian forces, alone or with partners (every incident of the dataset)",
+    "with_russian_forces": "Operations with Russian forces (Wagner / Africa Corps) only",
+}
+
 OPERATION_TYPES: dict[str, str] = {
     "ground_raid": "Ground raid",
     "execution_of_detainees": "Execution of detainees",

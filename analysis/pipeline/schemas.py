@@ -37,11 +37,14 @@ from analysis.vocab import (
     PERPETRATORS,
     REGIONS,
     SOURCE_KINDS,
+    TOTAL_PERPETRATOR_MATCHES,
+    TOTAL_SCOPE_KINDS,
     VICTIM_GROUPS,
     today,
 )
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_LIST = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:;[a-z0-9]+(?:-[a-z0-9]+)*)*$"
 URL = r"^https?://[^\s<>\"']+$"
 PARTIAL_DATE = r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?$"
 LANGUAGES = ["en", "fr", "ar", "bm", "ff", "ru", "other"]
@@ -222,6 +225,11 @@ class PublishedTotalsRaw(_Base):
     period_start: Series[pa.DateTime] = _date_field()
     period_end: Series[pa.DateTime] = _date_field()
     perpetrator_scope: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    perpetrator_match: Series[str] = pa.Field(**_isin(TOTAL_PERPETRATOR_MATCHES))
+    scope_kind: Series[str] = pa.Field(**_isin(TOTAL_SCOPE_KINDS))
+    area: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    report_sources: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
+    excluded_incidents: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
     outcome: Series[str] = pa.Field(**_isin(OUTCOMES))
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
@@ -385,6 +393,15 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     for table in ("context_events", "published_totals", "changelog"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
     problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
+    totals = frames["published_totals"]
+    listed = totals["report_sources"].dropna().str.split(";").explode().to_frame()
+    problems += _dangling(
+        listed, "report_sources", src["source_id"], names["published_totals"], "sources"
+    )
+    left_out = totals["excluded_incidents"].dropna().str.split(";").explode().to_frame()
+    problems += _dangling(
+        left_out, "excluded_incidents", inc["incident_id"], names["published_totals"], "incidents"
+    )
     unplaced = resolve_regions(inc, frames["regions"]).isna()
     for line, row in inc[unplaced].iterrows():
         problems.append(
@@ -559,6 +576,7 @@ def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) 
 def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     used = (
         set(frames["casualties"]["source_id"])
+        | set(frames["published_totals"]["report_sources"].dropna().str.split(";").explode())
         | set(frames["context_events"]["source_id"])
         | set(frames["published_totals"]["source_id"])
     )
