@@ -27,7 +27,14 @@ RANGE_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-ALLEGATION_COLUMNS = ["allegation", "perpetrator_reported", "perpetrator", "perpetrator_basis"]
+ALLEGATION_COLUMNS = [
+    "allegation",
+    "perpetrator_reported",
+    "perpetrator",
+    "perpetrator_basis",
+    "date_reported",
+    "date_note",
+]
 
 
 def derive_perpetrators(allegations: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:

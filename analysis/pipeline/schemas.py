@@ -361,6 +361,8 @@ class Claims(pa.DataFrameModel):
     perpetrator_reported: Series[pd.StringDtype] = pa.Field(nullable=True)
     perpetrator: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATORS))
     perpetrator_basis: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATOR_BASES))
+    date_reported: Series[pd.StringDtype] = pa.Field(nullable=True)
+    date_note: Series[pd.StringDtype] = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="count_min is greater than count_max")
     def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
