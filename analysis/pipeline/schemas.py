@@ -500,7 +500,12 @@ def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) 
     problems = _dangling(alg, "incident_id", inc["incident_id"], file, "incidents")
     problems += _dangling(alg, "source_id", src["source_id"], file, "sources")
     key = ["incident_id", "source_id"]
-    pairs = cas.reset_index().drop_duplicates(key)
+    # Claims whose incident or source is unknown, and incidents without claims, are reported
+    # by the other rules; they are left out here so one mistake gives one message.
+    known = cas["incident_id"].isin(set(inc["incident_id"])) & cas["source_id"].isin(
+        set(src["source_id"])
+    )
+    pairs = cas[known].reset_index().drop_duplicates(key)
     joined = pairs.merge(alg[key].assign(_alg=True), on=key, how="left")
     for row in joined[joined["_alg"].isna()].itertuples(index=False):
         problems.append(
@@ -514,7 +519,10 @@ def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) 
             )
         )
     claimed = set(zip(cas["incident_id"], cas["source_id"], strict=True))
+    with_claims = set(cas["incident_id"])
     for line, row in alg.iterrows():
+        if row["incident_id"] not in with_claims:
+            continue
         if (row["incident_id"], row["source_id"]) not in claimed:
             problems.append(
                 Problem(
@@ -529,6 +537,8 @@ def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) 
     derived = derive_perpetrators(alg, src).set_index("incident_id")
     for line, row in inc.iterrows():
         iid = row["incident_id"]
+        if iid not in with_claims:
+            continue
         if iid not in derived.index:
             problems.append(
                 Problem(
