@@ -22,7 +22,7 @@ from analysis import atomic, paths
 from analysis.errors import DataError
 from analysis.pipeline import database, datapackage, manifest, release
 from analysis.pipeline.curated import Curated, read_curated
-from analysis.pipeline.derive import build_claims, build_incidents
+from analysis.pipeline.derive import build_claims, build_incidents, derive_perpetrators
 from analysis.pipeline.exports import Exports, export_files, links, read_exports
 from analysis.pipeline.geo import read_geography
 from analysis.pipeline.publish import LOCK, publish
@@ -36,8 +36,9 @@ REPORT = "validation_report.md"
 
 def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, pd.DataFrame]:
     """Every canonical table, validated; with exports, also events, rejected rows and links."""
-    claims = build_claims(curated.casualties, curated.sources)
-    incidents = build_incidents(curated.incidents, claims, curated.regions)
+    claims = build_claims(curated.casualties, curated.sources, curated.allegations)
+    perpetrators = derive_perpetrators(curated.allegations, curated.sources)
+    incidents = build_incidents(curated.incidents, claims, curated.regions, perpetrators)
     validate_frame(claims, Claims, "claims")
     validate_frame(incidents, Incidents, "incidents")
     cited = claims.groupby("source_id")["incident_id"].nunique()

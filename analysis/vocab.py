@@ -32,6 +32,48 @@ PERPETRATOR_GROUPS: dict[str, str] = {
     "state_aligned_unidentified": "Unidentified state-aligned",
 }
 
+# The forces each perpetrator code names: "M" Malian armed forces, "W" Wagner, "AC" Africa Corps,
+# "D" Dozo militia, "U" unidentified state-aligned forces. An incident's alleged perpetrator is
+# derived from the forces its sources alleged (analysis.pipeline.derive.derive_perpetrators).
+PERPETRATOR_FORCES: dict[str, frozenset[str]] = {
+    "malian_forces": frozenset({"M"}),
+    "malian_forces_wagner": frozenset({"M", "W"}),
+    "wagner": frozenset({"W"}),
+    "malian_forces_africa_corps": frozenset({"M", "AC"}),
+    "africa_corps": frozenset({"AC"}),
+    "malian_forces_dozo": frozenset({"M", "D"}),
+    "state_aligned_unidentified": frozenset({"U"}),
+}
+
+# What one source does about the perpetrator of one incident (data/raw/allegations.csv).
+ALLEGATIONS: dict[str, str] = {
+    "alleges": "Alleges (itself, or through the witnesses and officials it cites)",
+    "relays_party": "Only reports a party to the conflict's attribution",
+    "denies": "Denies (a party's denial, never counted as an allegation)",
+    "names_none": "Gives a figure but names no force",
+    "unknown": "Not known: the source could not be reached",
+}
+# Allegations that name a force and count towards the incident's perpetrator.
+NAMING_ALLEGATIONS = ("alleges", "relays_party")
+
+# How the per-source perpetrator was established.
+PERPETRATOR_BASES: dict[str, str] = {
+    "page": "Read on a copy of the source",
+    "recorded_wording": "Taken from the wording recorded when the source was compiled (title, "
+    "claim wording, notes); page not re-read",
+    "not_reached": "The source could not be reached",
+}
+
+# What a published total covers (data/raw/published_totals.csv), and so what it is compared with.
+TOTAL_SCOPE_KINDS: dict[str, str] = {
+    "period_all_cases": "Every case the body documented in a period, across its area",
+    "report_cases": "The cases one report documents",
+}
+TOTAL_PERPETRATOR_MATCHES: dict[str, str] = {
+    "any": "Malian forces, alone or with partners (every incident of the dataset)",
+    "with_russian_forces": "Operations with Russian forces (Wagner / Africa Corps) only",
+}
+
 OPERATION_TYPES: dict[str, str] = {
     "ground_raid": "Ground raid",
     "execution_of_detainees": "Execution of detainees",

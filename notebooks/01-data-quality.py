@@ -20,7 +20,7 @@ import pandas as pd
 from IPython.display import HTML
 
 from analysis.report import charts, data, findings, metrics
-from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS
+from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS, TOTAL_SCOPE_KINDS
 
 processed = data.load(PROCESSED)
 incidents, claims, sources = processed.incidents, processed.claims, processed.sources
@@ -86,40 +86,49 @@ HTML(charts.table_html(kinds.reset_index().rename(columns={"index": "Kind of sou
 # %% [markdown]
 # ## How much of the published totals does the dataset cover?
 #
-# Human Rights Watch, the UN and ACLED published totals for periods. Each is set beside the
-# dataset's own range for incidents that started in the same period, for the same victim group
-# and outcome. The scopes differ (some totals cover one region or one type of abuse), so read the
-# share as "how much of that documented total the dataset's incidents account for", not as an
-# error rate.
+# Human Rights Watch, the UN and ACLED published totals. Each is compared only with the
+# dataset's incidents inside the same scope: a report's own cases with the incidents that cite
+# that report; a body's period total (all of Mali) with the incidents that started in the period,
+# with Russian forces where the total is limited to them. Incidents a total says it leaves out
+# (Moura in the UN's first-quarter 2022 count) are taken out. Where the scopes cannot be matched
+# no share is shown, and a share above 100% comes with its explanation.
 
 # %%
-coverage = metrics.coverage_of_published(incidents, processed.published_totals)
+coverage = metrics.coverage_of_published(incidents, processed.published_totals, processed.claims)
 publisher = sources.set_index("source_id")["publisher"]
+
+
+def _dataset_cell(row) -> str:
+    if not row["compared"]:
+        return "–"
+    return (
+        f"{charts.fmt_range(row['dataset_min'], row['dataset_max'])} ({row['dataset_incidents']})"
+    )
+
+
 table = pd.DataFrame(
     {
         "Published by": coverage["source_id"].map(publisher),
         "Period": coverage["period_start"].dt.strftime("%Y-%m-%d")
         + " to "
         + coverage["period_end"].dt.strftime("%Y-%m-%d"),
-        "Scope as published": coverage["perpetrator_scope"],
+        "What the total covers": coverage["scope_kind"].map(TOTAL_SCOPE_KINDS)
+        + "; "
+        + coverage["perpetrator_scope"]
+        + "; "
+        + coverage["area"],
         "Measure": coverage["measure"],
         "Published figure": [
             charts.fmt_range(a, b)
             for a, b in zip(coverage["published_min"], coverage["published_max"], strict=True)
         ],
         "Wording": coverage["source_wording"],
-        "Dataset (incidents)": [
-            f"{charts.fmt_range(a, b)} ({n})"
-            for a, b, n in zip(
-                coverage["dataset_min"],
-                coverage["dataset_max"],
-                coverage["dataset_incidents"],
-                strict=True,
-            )
-        ],
+        "Compared with": coverage["comparison"],
+        "Dataset (incidents)": coverage.apply(_dataset_cell, axis=1),
         "Dataset minimum as share of published": coverage["share_of_published_min"].map(
             lambda v: "–" if pd.isna(v) else f"{v:.0%}"
-        ),
+        )
+        + coverage["share_note"].map(lambda n: f" ({n})" if n else ""),
     }
 )
 HTML(charts.table_html(table))

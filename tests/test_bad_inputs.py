@@ -665,6 +665,10 @@ CASES = [
         both(
             append("incidents.csv", SAME_PLACE),
             append("casualties.csv", "alpha-2022-03-b,agency-20220306,civilians,killed,1,1,one,"),
+            append(
+                "allegations.csv",
+                "alpha-2022-03-b,agency-20220306,alleges,army,malian_forces,page,,,",
+            ),
         ),
         {
             (
@@ -676,6 +680,38 @@ CASES = [
                 "distinct_from if they are different events",
             )
             for line, incident in ((2, "alpha-2022-03"), (6, "alpha-2022-03-b"))
+        },
+    ),
+    Case(
+        "perpetrator-not-derivable",
+        edit(
+            "incidents.csv",
+            "army,malian_forces,ground_raid",
+            "army,malian_forces_wagner,ground_raid",
+        ),
+        {
+            (
+                "incidents.csv",
+                3,
+                "perpetrator",
+                "malian_forces_wagner (bravo-2022-03)",
+                "the sources' allegations give 'malian_forces' by the perpetrator rule "
+                "(independent sources; METHODOLOGY.md): correct the code or allegations.csv",
+            )
+        },
+    ),
+    Case(
+        "claim-without-allegation",
+        append("casualties.csv", "bravo-2022-03,radio-20240220,civilians,killed,3,3,three,"),
+        {
+            (
+                "casualties.csv",
+                12,
+                "incident_id/source_id",
+                "bravo-2022-03 / radio-20240220",
+                "this source's claim has no row in allegations.csv saying what it alleged about "
+                "the perpetrator",
+            )
         },
     ),
 ]

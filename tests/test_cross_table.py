@@ -26,6 +26,10 @@ def test_same_place_and_date_needs_distinct_from(raw_dir):
     append_row(
         raw_dir / "casualties.csv", "alpha-2022-03-b,agency-20220306,civilians,killed,1,1,one,"
     )
+    append_row(
+        raw_dir / "allegations.csv",
+        "alpha-2022-03-b,agency-20220306,alleges,army,malian_forces,page,,,",
+    )
     assert any(p.row == line and "same locality and date" in p.rule for p in rules(raw_dir))
 
     text = (
@@ -53,3 +57,31 @@ def test_unused_source_is_a_warning_not_an_error(raw_dir):
     )
     curated = read_curated(raw_dir)
     assert any("spare-20220101" in w for w in curated.warnings)
+
+
+def test_recorded_perpetrator_must_follow_from_the_allegations(raw_dir):
+    # the UN is the only source alleging foreign personnel at alpha: without it, the army alone
+    edit_csv(
+        raw_dir / "allegations.csv",
+        "alleges,Malian forces and foreign military personnel,malian_forces_wagner",
+        "alleges,Malian forces,malian_forces",
+    )
+    found = rules(raw_dir)
+    assert any(
+        p.column == "perpetrator" and "give 'malian_forces'" in p.rule and "alpha" in p.value
+        for p in found
+    )
+
+
+def test_every_claim_source_needs_an_allegation_row(raw_dir):
+    append_row(
+        raw_dir / "casualties.csv", "bravo-2022-03,radio-20240220,civilians,killed,3,3,three,"
+    )
+    found = rules(raw_dir)
+    assert any("no row in allegations.csv" in p.rule for p in found)
+
+
+def test_a_source_date_outside_the_window_is_an_error(raw_dir):
+    edit_csv(raw_dir / "allegations.csv", "2022-03-27/2022-03-31", "2022-02")
+    found = rules(raw_dir)
+    assert any(p.column == "date_reported" and p.value == "2022-02" for p in found)

@@ -86,3 +86,13 @@ def test_claims_are_non_negative_integers(curated):
     for column in ("count_min", "count_max"):
         values = curated.casualties[column]
         assert pd.api.types.is_integer_dtype(values) and (values >= 0).all()
+
+
+def test_every_incident_perpetrator_is_derived_from_its_sources(built):
+    # allegations.csv is present, so every perpetrator follows from per-source allegations
+    assert set(built["incidents"]["perpetrator_rule"]) <= {"independent", "party_only"}
+    per_source = built["claims"].drop_duplicates(["incident_id", "source_id"])
+    assert per_source["allegation"].notna().all()
+    # a party-only perpetrator only ever sits behind a grade C incident
+    party_only = built["incidents"][built["incidents"]["perpetrator_rule"] == "party_only"]
+    assert set(party_only["evidence_grade"]) <= {"C"}

@@ -6,7 +6,7 @@ import pandas as pd
 
 from analysis.clean import build_tables
 from analysis.pipeline.curated import read_curated
-from analysis.pipeline.derive import build_claims, claim_ranges
+from analysis.pipeline.derive import build_claims, claim_ranges, derive_perpetrators
 
 
 def incidents(raw_dir) -> pd.DataFrame:
@@ -87,3 +87,95 @@ def test_incidents_without_a_killed_figure_stay_missing_not_zero(raw_dir):
     table = incidents(raw_dir)
     assert pd.isna(table.loc["bravo-2022-03", "children_killed_min"])
     assert table.loc["bravo-2022-03", "civilians_injured_max"] == 3
+
+
+# --- alleged perpetrator, derived from each source's allegation --------------------------------
+
+
+def _allegations(rows: list[tuple]) -> pd.DataFrame:
+    return pd.DataFrame(
+        rows, columns=["incident_id", "source_id", "allegation", "perpetrator"]
+    ).astype({"perpetrator": "object"})
+
+
+_KINDS = pd.DataFrame(
+    {
+        "source_id": ["ngo", "agency", "radio", "rebels", "army"],
+        "kind": [
+            "human_rights_org",
+            "news_agency",
+            "international_media",
+            "party_to_conflict",
+            "party_to_conflict",
+        ],
+    }
+)
+
+
+def _derived(rows: list[tuple]) -> dict:
+    out = derive_perpetrators(_allegations(rows), _KINDS).set_index("incident_id")
+    return {i: (r.perpetrator, r.perpetrator_rule) for i, r in out.iterrows()}
+
+
+def test_a_source_naming_only_the_army_does_not_make_the_incident_joint():
+    assert _derived([("x", "ngo", "alleges", "malian_forces")]) == {
+        "x": ("malian_forces", "independent")
+    }
+
+
+def test_an_independent_source_alleging_the_russian_part_makes_it_joint():
+    rows = [("x", "ngo", "alleges", "malian_forces"), ("x", "radio", "alleges", "wagner")]
+    assert _derived(rows)["x"] == ("malian_forces_wagner", "independent")
+
+
+def test_a_party_or_a_relayed_party_attribution_does_not_add_a_force():
+    rows = [
+        ("x", "radio", "alleges", "malian_forces"),
+        ("x", "rebels", "alleges", "malian_forces_wagner"),
+        ("x", "agency", "relays_party", "malian_forces_wagner"),
+    ]
+    assert _derived(rows)["x"] == ("malian_forces", "independent")
+
+
+def test_party_allegations_count_when_no_independent_source_names_a_force():
+    rows = [
+        ("x", "rebels", "alleges", "malian_forces_africa_corps"),
+        ("x", "agency", "names_none", None),
+    ]
+    assert _derived(rows)["x"] == ("malian_forces_africa_corps", "party_only")
+
+
+def test_denials_and_unreached_sources_never_count():
+    rows = [
+        ("x", "army", "denies", "malian_forces"),
+        ("x", "radio", "unknown", None),
+        ("x", "ngo", "alleges", "state_aligned_unidentified"),
+    ]
+    assert _derived(rows)["x"] == ("state_aligned_unidentified", "independent")
+    assert _derived([("y", "army", "denies", "malian_forces")]) == {}
+
+
+def test_dozo_and_africa_corps_codes():
+    dozo = [
+        ("x", "ngo", "alleges", "malian_forces"),
+        ("x", "radio", "alleges", "malian_forces_dozo"),
+    ]
+    assert _derived(dozo)["x"][0] == "malian_forces_dozo"
+    both = [
+        ("x", "ngo", "alleges", "malian_forces_wagner"),
+        ("x", "radio", "alleges", "africa_corps"),
+    ]
+    assert _derived(both)["x"][0] == "malian_forces_wagner"  # both names: Wagner
+    ac = [("x", "ngo", "alleges", "malian_forces"), ("x", "radio", "alleges", "africa_corps")]
+    assert _derived(ac)["x"][0] == "malian_forces_africa_corps"
+
+
+def test_fixture_perpetrators_follow_from_their_allegations(raw_dir):
+    table = incidents(raw_dir)
+    # alpha: the rights group names the army only, the UN the army with foreign personnel
+    assert table.loc["alpha-2022-03", "perpetrator"] == "malian_forces_wagner"
+    assert table.loc["alpha-2022-03", "perpetrator_rule"] == "independent"
+    assert table.loc["delta-2024-05", "perpetrator_rule"] == "party_only"
+    claims = build_tables(read_curated(raw_dir))["claims"]
+    rights = claims[claims["source_id"] == "rights-20220405"].iloc[0]
+    assert (rights["allegation"], rights["perpetrator"]) == ("alleges", "malian_forces")

@@ -100,6 +100,9 @@ def test_briefing_and_appendix_escape_hostile_text(processed):
     assert "&lt;script&gt;alert(&#39;description&#39;)&lt;/script&gt;" in appendix
     assert "&lt;a href=&#34;javascript:alert(1)&#34;&gt;click&lt;/a&gt;" in appendix
     assert "&lt;b onmouseover=alert(3)&gt;Bravo&lt;/b&gt;" in appendix
+    # who alleged what: each source's words and date note are text too
+    assert "&lt;script&gt;alert(&#39;allegation&#39;)&lt;/script&gt; soldiers" in appendix
+    assert "&lt;img src=x onerror=alert(6)&gt; dates differ" in appendix
     # The hostile source title sits in a title attribute: quotes escaped, no new attribute.
     assert 'title="&#34;&gt;&lt;img src=x onerror=alert(5)&gt; wire story"' in appendix
     # An & in a real URL is escaped in the href, and the link still works.

@@ -71,3 +71,55 @@ def test_coverage_of_published_totals(raw_dir):
     row = coverage.iloc[0]
     assert (row["dataset_min"], row["dataset_max"], row["dataset_incidents"]) == (312, 515, 2)
     assert row["share_of_published_min"] == 312 / 400
+
+
+def _total(**kw) -> pd.DataFrame:
+    row = {
+        "total_id": "t",
+        "source_id": "rights-20220405",
+        "period_start": pd.Timestamp("2022-01-01"),
+        "period_end": pd.Timestamp("2024-12-31"),
+        "perpetrator_scope": "army",
+        "perpetrator_match": "any",
+        "scope_kind": "report_cases",
+        "area": "Mali",
+        "report_sources": None,
+        "excluded_incidents": None,
+        "victim_group": "civilians",
+        "outcome": "killed",
+        "count_min": 100,
+        "count_max": 100,
+        "source_wording": "100",
+        "note": None,
+    }
+    row.update(kw)
+    return pd.DataFrame([row])
+
+
+def test_a_report_total_counts_only_the_incidents_citing_it(raw_dir):
+    built = tables(raw_dir)
+    row = metrics.coverage_of_published(built["incidents"], _total(), built["claims"]).iloc[0]
+    # only alpha cites the rights group's report, although four incidents fall in the period
+    assert (row["dataset_incidents"], row["dataset_min"], row["dataset_max"]) == (1, 300, 500)
+    assert row["report_own_min"] == 300
+    assert row["share_of_published_min"] == 3.0 and row["share_note"]
+
+
+def test_no_share_across_scopes_that_cannot_be_matched(raw_dir):
+    built = tables(raw_dir)
+    uncited = _total(source_id="nobody-20220101")
+    part = _total(scope_kind="period_all_cases", area="central Mali")
+    for total in (uncited, part):
+        row = metrics.coverage_of_published(built["incidents"], total).iloc[0]
+        assert not row["compared"] and pd.isna(row["share_of_published_min"])
+        assert row["comparison"].startswith("not compared")
+
+
+def test_period_total_with_russian_forces_and_left_out_incidents(raw_dir):
+    built = tables(raw_dir)
+    russian = _total(scope_kind="period_all_cases", perpetrator_match="with_russian_forces")
+    row = metrics.coverage_of_published(built["incidents"], russian).iloc[0]
+    assert row["dataset_incidents"] == 1  # alpha only
+    left_out = _total(scope_kind="period_all_cases", excluded_incidents="alpha-2022-03")
+    row = metrics.coverage_of_published(built["incidents"], left_out).iloc[0]
+    assert row["dataset_min"] == 12 + 14 + 2 and "leaves out" in row["comparison"]

@@ -25,6 +25,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "context_events": schemas.ContextEventsRaw,
     "published_totals": schemas.PublishedTotalsRaw,
     "changelog": schemas.ChangelogRaw,
+    "allegations": schemas.AllegationsRaw,
 }
 
 
@@ -37,6 +38,7 @@ class Curated:
     context_events: pd.DataFrame
     published_totals: pd.DataFrame
     changelog: pd.DataFrame
+    allegations: pd.DataFrame
     warnings: list[str]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.vocab import PERPETRATOR_GROUPS
+from analysis.vocab import NAMING_ALLEGATIONS, PERPETRATOR_FORCES, PERPETRATOR_GROUPS
 
 INDEPENDENT_MEDIA = ("news_agency", "international_media", "research_org")
 DOCUMENTING_BODIES = ("human_rights_org", "un_body")
@@ -27,12 +27,100 @@ RANGE_COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
-def build_claims(casualties: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """Every casualty claim with its source's publisher and kind."""
+ALLEGATION_COLUMNS = [
+    "allegation",
+    "perpetrator_reported",
+    "perpetrator",
+    "perpetrator_basis",
+    "date_reported",
+    "date_note",
+]
+
+
+def derive_perpetrators(allegations: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """Per incident: the alleged perpetrator its sources' allegations give, by the written rule.
+
+    1. Only allegations that name a force count ("alleges", "relays_party"); denials, sources
+       naming no force and sources not reached never do.
+    2. If any independent source (not a party to the conflict) itself alleged a force, the
+       forces are those alleged by independent sources ("independent"). Otherwise they are
+       those named by parties or by sources relaying a party ("party_only").
+    3. The forces give the code: Russian forces (Wagner or Africa Corps) with Malian forces ->
+       ``malian_forces_wagner`` (``..._africa_corps`` when the counting sources name only Africa
+       Corps); Russian forces alone -> ``wagner`` / ``africa_corps``; Malian forces with Dozo
+       militia -> ``malian_forces_dozo``; Malian forces -> ``malian_forces``; otherwise
+       ``state_aligned_unidentified``. A Dozo part alleged beside Russian forces stays in the
+       per-source record but has no code of its own.
+
+    Returns incident_id, perpetrator and perpetrator_rule; incidents without any allegation
+    naming a force are absent (a cross-table rule reports them).
+    """
+    if allegations.empty:
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype="object")
+                for c in ("incident_id", "perpetrator", "perpetrator_rule")
+            }
+        )
+    kinds = sources.set_index("source_id")["kind"]
+    naming = allegations[
+        allegations["allegation"].isin(NAMING_ALLEGATIONS) & allegations["perpetrator"].notna()
+    ].copy()
+    naming["independent"] = naming["allegation"].eq("alleges") & naming["source_id"].map(kinds).ne(
+        "party_to_conflict"
+    )
+    has_independent = naming.groupby("incident_id")["independent"].transform("any")
+    counted = naming[naming["independent"] | ~has_independent.astype(bool)]
+    forces = ("M", "W", "AC", "D", "U")
+    flags = pd.DataFrame(
+        {f: counted["perpetrator"].map(lambda c, f=f: f in PERPETRATOR_FORCES[c]) for f in forces},
+        index=counted.index,
+    ).astype(bool)
+    flags["incident_id"] = counted["incident_id"]
+    per = flags.groupby("incident_id")[list(forces)].any()
+    russian = per["W"] | per["AC"]
+    russian_name = pd.Series("wagner", index=per.index).where(
+        ~(per["AC"] & ~per["W"]), "africa_corps"
+    )
+    code = pd.Series("state_aligned_unidentified", index=per.index, dtype="object")
+    code[per["M"]] = "malian_forces"
+    code[per["M"] & per["D"]] = "malian_forces_dozo"
+    code[russian] = russian_name[russian]
+    code[russian & per["M"]] = "malian_forces_" + russian_name[russian & per["M"]]
+    rule = (
+        naming.groupby("incident_id")["independent"]
+        .any()
+        .map({True: "independent", False: "party_only"})
+    )
+    return pd.DataFrame(
+        {
+            "incident_id": per.index,
+            "perpetrator": code.values,
+            "perpetrator_rule": rule[per.index].values,
+        }
+    )
+
+
+def build_claims(
+    casualties: pd.DataFrame, sources: pd.DataFrame, allegations: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Every casualty claim with its source's publisher and kind, and what that source alleged
+    about the perpetrator (empty where no allegations table is given)."""
     src = sources[["source_id", "publisher", "kind"]].rename(columns={"kind": "source_kind"})
     claims = casualties.merge(src, on="source_id", how="left", validate="many_to_one")
     assert len(claims) == len(casualties), "join with sources changed the row count"
     claims["is_party_claim"] = claims["source_kind"].eq("party_to_conflict")
+    if allegations is not None and len(allegations):
+        per_source = allegations[["incident_id", "source_id", *ALLEGATION_COLUMNS]]
+        claims = claims.merge(
+            per_source, on=["incident_id", "source_id"], how="left", validate="many_to_one"
+        )
+        assert len(claims) == len(casualties), "join with allegations changed the row count"
+    else:
+        for column in ALLEGATION_COLUMNS:
+            claims[column] = pd.Series(pd.NA, index=claims.index, dtype="object")
+    for column in ALLEGATION_COLUMNS:
+        claims[column] = claims[column].astype("string")
     claims["counts_towards_range"] = counts_towards_range(claims)
     columns = [
         "incident_id",
@@ -46,6 +134,7 @@ def build_claims(casualties: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
         "count_min",
         "count_max",
         "source_wording",
+        *ALLEGATION_COLUMNS,
     ]
     return (
         claims[columns]
@@ -128,10 +217,23 @@ def resolve_regions(incidents: pd.DataFrame, regions: pd.DataFrame) -> pd.Series
 
 
 def build_incidents(
-    incidents: pd.DataFrame, claims: pd.DataFrame, regions: pd.DataFrame
+    incidents: pd.DataFrame,
+    claims: pd.DataFrame,
+    regions: pd.DataFrame,
+    perpetrators: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """The canonical incident table: raw fields, normalised region, ranges and grade."""
+    """The canonical incident table: raw fields, normalised region, ranges and grade.
+
+    ``perpetrators`` (from ``derive_perpetrators``) says how each incident's perpetrator follows
+    from its sources' allegations; the cross-table rules have checked that it equals the code
+    recorded in incidents.csv. Without it, perpetrator_rule is "as_recorded".
+    """
     out = incidents.drop(columns=["coord_source", "distinct_from", "note"]).copy()
+    if perpetrators is not None and len(perpetrators):
+        rule = perpetrators.set_index("incident_id")["perpetrator_rule"]
+        out["perpetrator_rule"] = out["incident_id"].map(rule).fillna("as_recorded")
+    else:
+        out["perpetrator_rule"] = "as_recorded"
     out["region"] = resolve_regions(incidents, regions)
     out["month"] = out["date_start"].dt.to_period("M").dt.to_timestamp()
     out["year"] = out["date_start"].dt.year.astype("Int64")
@@ -164,6 +266,7 @@ def build_incidents(
         "perpetrator_reported",
         "perpetrator",
         "perpetrator_group",
+        "perpetrator_rule",
         "operation_type",
         "description",
         *[f"{stem}_{b}" for stem in RANGE_COLUMNS for b in ("min", "max")],

@@ -120,6 +120,23 @@ COLUMNS: dict[str, str] = {
     "old_value": "The value before the correction.",
     "new_value": "The value after the correction.",
     "reason": "Why the record was corrected.",
+    "perpetrator_rule": "How the incident's alleged perpetrator follows from its sources: "
+    "from independent sources, from parties to the conflict only (no independent source named a "
+    "force), or as recorded.",
+    "allegation": "What this source said about the perpetrator: alleges, only relays a party's "
+    "attribution, denies, names no force, or not known.",
+    "perpetrator_basis": "How this source's allegation was established: read on a copy of the "
+    "source, or taken from the wording recorded when it was compiled.",
+    "date_reported": "The date this source gave, where it differs from the incident's start.",
+    "date_note": "How this source's date differs from the others'.",
+    "perpetrator_match": "Which incidents the published total is compared with: all, or only "
+    "operations with Russian forces.",
+    "scope_kind": "What the published total covers: every case a body documented in a period, or "
+    "the cases one report documents.",
+    "area": "The area the published total covers, as the source scoped it.",
+    "report_sources": "For a report's total: the source ids of the report and its copies; the "
+    "incidents citing one of them are the ones compared.",
+    "excluded_incidents": "Incidents the published total says it leaves out.",
 }
 
 
@@ -130,6 +147,9 @@ OVERRIDES: dict[tuple[str, str], str] = {
     ("changelog", "date"): "Date of the correction.",
     ("changelog", "incident_id"): "The incident corrected.",
     ("changelog", "source_id"): "The source the correction rests on, where there is one.",
+    ("claims", "perpetrator"): "The force(s) this source alleged, normalised code (empty when "
+    "it names none or could not be reached).",
+    ("claims", "perpetrator_reported"): "The force(s) this source named, in its own words.",
     ("published_totals", "count_min"): "Lowest figure of the published total.",
     ("published_totals", "count_max"): "Highest figure of the published total.",
     ("published_totals", "source_wording"): "The source's own words for the total.",

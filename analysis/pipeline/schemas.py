@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
-from analysis.pipeline.derive import resolve_regions
+from analysis.pipeline.derive import derive_perpetrators, resolve_regions
 from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
 from analysis.sources.exports import (
     DATASETS,
@@ -24,22 +24,28 @@ from analysis.sources.exports import (
     DATE_PRECISIONS as EXPORT_DATE_PRECISIONS,
 )
 from analysis.vocab import (
+    ALLEGATIONS,
     CIVILIAN_SUBGROUPS,
     DATE_PRECISIONS,
     EARLIEST_DATE,
     EVIDENCE_GRADES,
     MALI_BBOX,
+    NAMING_ALLEGATIONS,
     OPERATION_TYPES,
     OUTCOMES,
+    PERPETRATOR_BASES,
     PERPETRATOR_GROUPS,
     PERPETRATORS,
     REGIONS,
     SOURCE_KINDS,
+    TOTAL_PERPETRATOR_MATCHES,
+    TOTAL_SCOPE_KINDS,
     VICTIM_GROUPS,
     today,
 )
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+SLUG_LIST = r"^[a-z0-9]+(?:-[a-z0-9]+)*(?:;[a-z0-9]+(?:-[a-z0-9]+)*)*$"
 URL = r"^https?://[^\s<>\"']+$"
 PARTIAL_DATE = r"^(?:19|20)\d\d-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?$"
 LANGUAGES = ["en", "fr", "ar", "bm", "ff", "ru", "other"]
@@ -135,6 +141,55 @@ class CasualtiesRaw(_Base):
         return df["count_min"] <= df["count_max"]
 
 
+DATE_OR_RANGE = r"^\d{4}-\d\d(?:-\d\d)?(?:/\d{4}-\d\d(?:-\d\d)?)?$"
+
+
+class AllegationsRaw(_Base):
+    """data/raw/allegations.csv: what each source alleged about one incident's perpetrator.
+
+    One row per incident x source that has a claim in casualties.csv. ``perpetrator`` is the
+    force(s) this source named, as a code; the incident's perpetrator is derived from these rows
+    (``derive.derive_perpetrators``). ``date_reported`` is set only where this source dated the
+    incident differently from the incident's window start (``YYYY-MM-DD``, ``YYYY-MM`` or
+    ``start/end``); the incident's window must cover it.
+    """
+
+    incident_id: Series[str] = pa.Field(str_matches=SLUG)
+    source_id: Series[str] = pa.Field(str_matches=SLUG)
+    allegation: Series[str] = pa.Field(**_isin(ALLEGATIONS))
+    perpetrator_reported: Series[str] = pa.Field(
+        nullable=True, str_length={"min_value": 2, "max_value": 200}
+    )
+    perpetrator: Series[str] = pa.Field(nullable=True, **_isin(PERPETRATORS))
+    perpetrator_basis: Series[str] = pa.Field(**_isin(PERPETRATOR_BASES))
+    date_reported: Series[str] = pa.Field(nullable=True, str_matches=DATE_OR_RANGE)
+    date_note: Series[str] = pa.Field(nullable=True, str_length={"max_value": 400})
+    note: Series[str] = pa.Field(nullable=True)
+
+    class Config:
+        unique = ["incident_id", "source_id"]
+
+    @pa.dataframe_check(
+        error="perpetrator (code) and perpetrator_reported (the source's words) are required "
+        "when the source alleges, relays or denies, and must be empty when it names no force or "
+        "was not reached"
+    )
+    def _code_when_named(cls, df: pd.DataFrame) -> pd.Series:
+        named = df["allegation"].isin([*NAMING_ALLEGATIONS, "denies"])
+        present = df["perpetrator"].notna() & df["perpetrator_reported"].notna()
+        return (named & present) | (~named & df["perpetrator"].isna())
+
+    @pa.dataframe_check(
+        error="allegation 'unknown' goes with perpetrator_basis 'not_reached', and only with it"
+    )
+    def _unknown_iff_not_reached(cls, df: pd.DataFrame) -> pd.Series:
+        return df["allegation"].eq("unknown") == df["perpetrator_basis"].eq("not_reached")
+
+    @pa.dataframe_check(error="date_note is required when date_reported is given")
+    def _date_note(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date_reported"].isna() | df["date_note"].notna()
+
+
 class SourcesRaw(_Base):
     """data/raw/sources.csv: one row per published source."""
 
@@ -171,6 +226,11 @@ class PublishedTotalsRaw(_Base):
     period_start: Series[pa.DateTime] = _date_field()
     period_end: Series[pa.DateTime] = _date_field()
     perpetrator_scope: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    perpetrator_match: Series[str] = pa.Field(**_isin(TOTAL_PERPETRATOR_MATCHES))
+    scope_kind: Series[str] = pa.Field(**_isin(TOTAL_SCOPE_KINDS))
+    area: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    report_sources: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
+    excluded_incidents: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
     outcome: Series[str] = pa.Field(**_isin(OUTCOMES))
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
@@ -249,6 +309,7 @@ class Incidents(pa.DataFrameModel):
     perpetrator_reported: Series[str]
     perpetrator: Series[str] = pa.Field(**_isin(PERPETRATORS))
     perpetrator_group: Series[str] = pa.Field(isin=sorted(set(PERPETRATOR_GROUPS.values())))
+    perpetrator_rule: Series[str] = pa.Field(isin=["independent", "party_only", "as_recorded"])
     operation_type: Series[str] = pa.Field(**_isin(OPERATION_TYPES))
     description: Series[str]
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
@@ -298,6 +359,12 @@ class Claims(pa.DataFrameModel):
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
     count_max: Series[pd.Int64Dtype] = pa.Field(ge=0)
     source_wording: Series[str]
+    allegation: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(ALLEGATIONS))
+    perpetrator_reported: Series[pd.StringDtype] = pa.Field(nullable=True)
+    perpetrator: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATORS))
+    perpetrator_basis: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATOR_BASES))
+    date_reported: Series[pd.StringDtype] = pa.Field(nullable=True)
+    date_note: Series[pd.StringDtype] = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="count_min is greater than count_max")
     def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
@@ -330,6 +397,15 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     for table in ("context_events", "published_totals", "changelog"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
     problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
+    totals = frames["published_totals"]
+    listed = totals["report_sources"].dropna().str.split(";").explode().to_frame()
+    problems += _dangling(
+        listed, "report_sources", src["source_id"], names["published_totals"], "sources"
+    )
+    left_out = totals["excluded_incidents"].dropna().str.split(";").explode().to_frame()
+    problems += _dangling(
+        left_out, "excluded_incidents", inc["incident_id"], names["published_totals"], "incidents"
+    )
     unplaced = resolve_regions(inc, frames["regions"]).isna()
     for line, row in inc[unplaced].iterrows():
         problems.append(
@@ -378,6 +454,9 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
             )
         )
 
+    if len(frames.get("allegations", ())):
+        problems += allegation_problems(frames, names)
+
     # Two incidents at one place and date are the same event unless marked as distinct.
     located = inc[inc["locality"].notna()].reset_index()
     located["place"] = located["locality"].str.casefold()
@@ -401,14 +480,128 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     return problems
 
 
+def _date_bounds(text: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """First and last day covered by 'YYYY-MM-DD', 'YYYY-MM' or 'a/b' values."""
+    text = text.astype("string")
+    first = text.str.split("/").str[0]
+    last = text.str.split("/").str[-1]
+    start = pd.to_datetime(first.str.pad(10, "right", "-").str.replace(r"-+$", "-01", regex=True))
+    end_month = last.str.len().eq(7)
+    end = pd.to_datetime(last.where(~end_month, last + "-01"))
+    end = end.where(~end_month, end + pd.offsets.MonthEnd(0))
+    return start, end
+
+
+def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) -> list[Problem]:
+    """allegations.csv against the other tables: one row per claim's source, at least one
+    allegation naming a force per incident, the incident's perpetrator equal to the one the
+    allegations give by the written rule, and every source's date inside the incident window."""
+    inc, cas, src = frames["incidents"], frames["casualties"], frames["sources"]
+    alg = frames["allegations"]
+    file = names["allegations"]
+    problems = _dangling(alg, "incident_id", inc["incident_id"], file, "incidents")
+    problems += _dangling(alg, "source_id", src["source_id"], file, "sources")
+    key = ["incident_id", "source_id"]
+    # Claims whose incident or source is unknown, and incidents without claims, are reported
+    # by the other rules; they are left out here so one mistake gives one message.
+    known = cas["incident_id"].isin(set(inc["incident_id"])) & cas["source_id"].isin(
+        set(src["source_id"])
+    )
+    pairs = cas[known].reset_index().drop_duplicates(key)
+    joined = pairs.merge(alg[key].assign(_alg=True), on=key, how="left")
+    for row in joined[joined["_alg"].isna()].itertuples(index=False):
+        problems.append(
+            Problem(
+                names["casualties"],
+                int(row.line),
+                "incident_id/source_id",
+                f"{row.incident_id} / {row.source_id}",
+                "this source's claim has no row in allegations.csv saying what it alleged about "
+                "the perpetrator",
+            )
+        )
+    claimed = set(zip(cas["incident_id"], cas["source_id"], strict=True))
+    with_claims = set(cas["incident_id"])
+    for line, row in alg.iterrows():
+        if row["incident_id"] not in with_claims:
+            continue
+        if (row["incident_id"], row["source_id"]) not in claimed:
+            problems.append(
+                Problem(
+                    file,
+                    int(line),
+                    "incident_id/source_id",
+                    f"{row['incident_id']} / {row['source_id']}",
+                    "no claim in casualties.csv for this incident and source",
+                )
+            )
+
+    derived = derive_perpetrators(alg, src).set_index("incident_id")
+    for line, row in inc.iterrows():
+        iid = row["incident_id"]
+        if iid not in with_claims:
+            continue
+        if iid not in derived.index:
+            problems.append(
+                Problem(
+                    names["incidents"],
+                    int(line),
+                    "perpetrator",
+                    iid,
+                    "no source in allegations.csv names a force for this incident",
+                )
+            )
+            continue
+        expected = derived.at[iid, "perpetrator"]
+        if row["perpetrator"] != expected:
+            problems.append(
+                Problem(
+                    names["incidents"],
+                    int(line),
+                    "perpetrator",
+                    f"{row['perpetrator']} ({iid})",
+                    f"the sources' allegations give '{expected}' by the perpetrator rule "
+                    f"({derived.at[iid, 'perpetrator_rule']} sources; METHODOLOGY.md): correct "
+                    "the code or allegations.csv",
+                )
+            )
+
+    dated = alg[alg["date_reported"].notna()]
+    if len(dated):
+        start, end = _date_bounds(dated["date_reported"])
+        window = inc.set_index("incident_id")[["date_start", "date_end"]]
+        w_start = dated["incident_id"].map(window["date_start"])
+        w_end = dated["incident_id"].map(window["date_end"])
+        outside = w_start.notna() & ((start < w_start) | (end > w_end))
+        for line, row in dated[outside].iterrows():
+            problems.append(
+                Problem(
+                    file,
+                    int(line),
+                    "date_reported",
+                    str(row["date_reported"]),
+                    "outside the incident's date window: widen date_start/date_end to cover "
+                    "every date its sources gave",
+                )
+            )
+    return problems
+
+
 def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     used = (
         set(frames["casualties"]["source_id"])
+        | set(frames["published_totals"]["report_sources"].dropna().str.split(";").explode())
         | set(frames["context_events"]["source_id"])
         | set(frames["published_totals"]["source_id"])
     )
     unused = sorted(set(frames["sources"]["source_id"]) - used)
-    return [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+    warnings = [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+    if not len(frames.get("allegations", ())):
+        warnings.append(
+            "allegations.csv is absent or empty: incident perpetrators are taken as recorded, "
+            "not derived from each source's allegation"
+        )
+    return warnings
 
 
 # --------------------------------------------------------------------------------------------

@@ -196,6 +196,45 @@ def _missing(value: object) -> bool:
         return False
 
 
+ALLEGATION_PHRASES = {
+    "alleges": "alleged",
+    "relays_party": "relayed a party's allegation:",
+    "denies": "denied (not counted):",
+    "names_none": "named no force",
+    "unknown": "not reached",
+}
+
+
+def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, list[dict]]:
+    """Per incident, one entry per source: what it alleged about the perpetrator, and how that
+    was established (read on the page, or from recorded wording)."""
+    if "allegation" not in claims:
+        return {}
+    per = claims.drop_duplicates(["incident_id", "source_id"]).sort_values(
+        ["incident_id", "is_party_claim", "publisher", "source_id"]
+    )
+    per = per[per["allegation"].notna()]
+    urls = sources.set_index("source_id")["url"]
+    out: dict[str, list[dict]] = {}
+    for row in per.to_dict("records"):
+        code = row["perpetrator"] if isinstance(row["perpetrator"], str) else None
+        out.setdefault(row["incident_id"], []).append(
+            {
+                "publisher": row["publisher"],
+                "href": safe_url(urls.get(row["source_id"])),
+                "party": bool(row["is_party_claim"]),
+                "phrase": ALLEGATION_PHRASES.get(row["allegation"], row["allegation"]),
+                "force": PERPETRATORS.get(code) if code else None,
+                "words": row["perpetrator_reported"]
+                if isinstance(row["perpetrator_reported"], str)
+                else None,
+                "from_record": row["perpetrator_basis"] == "recorded_wording",
+                "date_note": row["date_note"] if isinstance(row["date_note"], str) else None,
+            }
+        )
+    return out
+
+
 def render_appendix(
     env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict
 ) -> str:
@@ -206,6 +245,7 @@ def render_appendix(
     src = processed.sources.set_index("source_id")
     claims = appendix.claims_by_incident(processed.claims, processed.sources)
     corrections = appendix.corrections_by_incident(processed.extra.get("changelog"))
+    alleged = who_alleged_what(processed.claims, processed.sources)
     rows = []
     for record in inc.to_dict("records"):
         # Empty cells arrive as NaN, which a template would print as "nan".
@@ -218,10 +258,15 @@ def render_appendix(
             )
         lo, hi = row["civilians_killed_min"], row["civilians_killed_max"]
         killed = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
-        rows.append({**row, "links": links, "killed": killed})
-        rows[-1].update(
-            claims=claims.get(row["incident_id"], []),
-            corrections=corrections.get(row["incident_id"], []),
+        rows.append(
+            {
+                **row,
+                "links": links,
+                "killed": killed,
+                "alleged": alleged.get(row["incident_id"], []),
+                "claims": claims.get(row["incident_id"], []),
+                "corrections": corrections.get(row["incident_id"], []),
+            }
         )
     script = appendix.script()
     return env.get_template("appendix.html.j2").render(

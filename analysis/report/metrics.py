@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from analysis.vocab import PERPETRATOR_FORCES
+
 
 def month_index(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     """Every month from ``start``'s to ``end``'s, as month-start timestamps."""
@@ -104,24 +106,85 @@ def peak_month(monthly: pd.DataFrame) -> tuple[pd.Timestamp, int, int]:
     return pd.Timestamp(top["month"]), int(top["min"]), int(top["max"])
 
 
-def coverage_of_published(incidents: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
-    """Set the dataset's own range beside each published period total.
+RUSSIAN_CODES = tuple(c for c, f in PERPETRATOR_FORCES.items() if f & {"W", "AC"})
 
-    For each total, sum the dataset's incidents that started within its period, for the same
-    victim group and outcome. The published scope (perpetrators, definitions) is shown as the
-    source worded it; the comparison says how much of a documented total the dataset holds.
+
+def _cited(incidents: pd.DataFrame, source_ids: set[str]) -> pd.Series:
+    """Incidents that cite any of ``source_ids``."""
+    cited = incidents["source_ids"].fillna("").str.split(";").explode().isin(source_ids)
+    return cited.groupby(level=0).any().reindex(incidents.index, fill_value=False)
+
+
+def coverage_of_published(
+    incidents: pd.DataFrame, totals: pd.DataFrame, claims: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Set each published total beside the dataset's incidents inside the same scope.
+
+    - A total of the cases one report documents (``report_cases``) is compared with the
+      incidents that cite that report (its ``source_id`` or a copy listed in
+      ``report_sources``), whatever their dates.
+    - A period total of every case a body documented (``period_all_cases``) is compared with
+      the incidents that started in its period, restricted to operations with Russian forces
+      when the total is, and only when it covers all of Mali.
+    - Incidents the body says its total leaves out (``excluded_incidents``, e.g. Moura in the
+      UN's first-quarter 2022 count) are taken out of the comparison.
+    - Otherwise no comparison is drawn (``compared`` is False, the dataset columns are empty,
+      ``comparison`` says why).
+
+    ``share_of_published_min`` is the dataset's sum of lowest figures over the published
+    minimum; above 1 it comes with an explanation. With ``claims``, ``report_own_min`` is the
+    sum of the report's own figures for the matched incidents.
     """
     rows = []
     for total in totals.itertuples(index=False):
         stem = f"{total.victim_group}_{total.outcome}"
-        inside = incidents[
-            (incidents["date_start"] >= total.period_start)
-            & (incidents["date_start"] <= total.period_end)
-        ]
-        if f"{stem}_min" in incidents:
+        report_ids = {total.source_id} | set(
+            str(total.report_sources).split(";") if isinstance(total.report_sources, str) else []
+        )
+        own = None
+        excluded = (
+            set(total.excluded_incidents.split(";"))
+            if isinstance(total.excluded_incidents, str)
+            else set()
+        )
+        if total.scope_kind == "report_cases":
+            inside = incidents[_cited(incidents, report_ids)]
+            matched = "incidents citing this report"
+            reason = None if len(inside) else "not compared: no incident in the dataset cites it"
+        else:
+            inside = incidents[
+                (incidents["date_start"] >= total.period_start)
+                & (incidents["date_start"] <= total.period_end)
+            ]
+            matched = "incidents started in the period"
+            if total.perpetrator_match == "with_russian_forces":
+                inside = inside[inside["perpetrator"].isin(RUSSIAN_CODES)]
+                matched += ", with Russian forces"
+            reason = (
+                None
+                if total.area.strip().casefold() == "mali"
+                else "not compared: the total covers only part of Mali"
+            )
+        n_excluded = int(inside["incident_id"].isin(excluded).sum())
+        inside = inside[~inside["incident_id"].isin(excluded)]
+        if total.scope_kind == "report_cases" and claims is not None and len(inside):
+            mine = claims[
+                claims["source_id"].isin(report_ids)
+                & claims["incident_id"].isin(inside["incident_id"])
+                & (claims["victim_group"] == total.victim_group)
+                & (claims["outcome"] == total.outcome)
+            ]
+            own = int(mine.groupby("incident_id")["count_min"].min().sum())
+        compared = reason is None
+        if compared and f"{stem}_min" in incidents:
             rng = range_total(inside, stem)
         else:
-            rng = {"min": 0, "max": 0, "n_incidents": 0, "n_without_figure": len(inside)}
+            rng = {"min": None, "max": None, "n_incidents": None}
+        share = (
+            rng["min"] / total.count_min
+            if compared and rng["min"] is not None and total.count_min
+            else float("nan")
+        )
         rows.append(
             {
                 "total_id": total.total_id,
@@ -129,19 +192,48 @@ def coverage_of_published(incidents: pd.DataFrame, totals: pd.DataFrame) -> pd.D
                 "period_start": total.period_start,
                 "period_end": total.period_end,
                 "perpetrator_scope": total.perpetrator_scope,
+                "scope_kind": total.scope_kind,
+                "area": total.area,
                 "measure": stem.replace("_", " "),
                 "published_min": int(total.count_min),
                 "published_max": int(total.count_max),
                 "source_wording": total.source_wording,
+                "compared": compared,
+                "comparison": reason
+                or f"compared with {matched}"
+                + (f", less {n_excluded} incident(s) the total leaves out" if n_excluded else ""),
                 "dataset_min": rng["min"],
                 "dataset_max": rng["max"],
                 "dataset_incidents": rng["n_incidents"],
-                "share_of_published_min": (
-                    rng["min"] / total.count_min if total.count_min else float("nan")
-                ),
+                "report_own_min": own,
+                "share_of_published_min": share,
+                "share_note": _share_note(total.scope_kind, share, own, int(total.count_min)),
             }
         )
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for column in ("dataset_min", "dataset_max", "dataset_incidents", "report_own_min"):
+        out[column] = out[column].astype("Int64")
+    return out
+
+
+def _share_note(scope_kind: str, share: float, own: int | None, published: int) -> str:
+    """Why a share is above 100%, in words a reader can check."""
+    if not share > 1:
+        return ""
+    if scope_kind == "report_cases":
+        if own is not None and own > published:
+            return (
+                f"The report's own figures for these incidents add up to {own}, more than its "
+                "headline total: the total leaves out cases the report counts separately."
+            )
+        return (
+            "The incidents citing the report carry other sources' figures too, and some of "
+            "their victims are not in the report's count."
+        )
+    return (
+        "The dataset holds more than the body counted for the period: it includes incidents "
+        "or figures from other sources that the body did not count or classed differently."
+    )
 
 
 def quarter_index(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:

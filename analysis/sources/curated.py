@@ -24,6 +24,7 @@ FILES: dict[str, tuple[str, bool]] = {
     "context_events": ("context_events.csv", False),
     "published_totals": ("published_totals.csv", False),
     "changelog": ("changelog.csv", False),
+    "allegations": ("allegations.csv", False),
 }
 HAND_TABLES = ("regions",)
 # Tables that mean nothing without rows.
