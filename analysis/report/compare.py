@@ -10,6 +10,28 @@ from analysis.pipeline.linkage import BASIS_ORDER
 from analysis.report import charts
 
 
+def range_band(ax, monthly: pd.DataFrame, colour: str, label: str, style: str = "-") -> None:
+    """One source's monthly range: a light band from minimum to maximum, a line at the minimum."""
+    ax.fill_between(
+        monthly.index,
+        monthly["min"],
+        monthly["max"],
+        step="mid",
+        alpha=0.18,
+        color=colour,
+        linewidth=0,
+    )
+    ax.step(
+        monthly.index,
+        monthly["min"],
+        where="mid",
+        color=colour,
+        linestyle=style,
+        linewidth=1.4,
+        label=label,
+    )
+
+
 def multi_range_chart(
     series: dict[str, pd.DataFrame], title: str, ylabel: str, source: str
 ) -> Figure:
@@ -21,24 +43,12 @@ def multi_range_chart(
     styles = ["-", "--", ":", "-."]
     top = 1
     for i, (name, monthly) in enumerate(series.items()):
-        colour = charts.PALETTE[i % len(charts.PALETTE)]
-        ax.fill_between(
-            monthly.index,
-            monthly["min"],
-            monthly["max"],
-            step="mid",
-            alpha=0.18,
-            color=colour,
-            linewidth=0,
-        )
-        ax.step(
-            monthly.index,
-            monthly["min"],
-            where="mid",
-            color=colour,
-            linestyle=styles[i % len(styles)],
-            linewidth=1.4,
-            label=f"{name} (minimum; band up to maximum)",
+        range_band(
+            ax,
+            monthly,
+            charts.PALETTE[i % len(charts.PALETTE)],
+            f"{name} (minimum; band up to maximum)",
+            styles[i % len(styles)],
         )
         top = max(top, int(monthly["max"].max()))
     ax.set_ylim(0, top * 1.15)
@@ -100,23 +110,11 @@ def context_chart(
     of every actor: they are context, not deaths caused by state forces.
     """
     fig, ax = plt.subplots(figsize=(charts.WIDTH, 4.2))
-    colour = charts.PALETTE[0]
-    ax.fill_between(
-        curated.index,
-        curated["min"],
-        curated["max"],
-        step="mid",
-        alpha=0.18,
-        color=colour,
-        linewidth=0,
-    )
-    ax.step(
-        curated.index,
-        curated["min"],
-        where="mid",
-        color=colour,
-        linewidth=1.4,
-        label="Curated record: civilians killed by state forces (minimum; band up to maximum)",
+    range_band(
+        ax,
+        curated,
+        charts.PALETTE[0],
+        "Curated record: civilians killed by state forces (minimum; band up to maximum)",
     )
     styles = ["--", ":", "-."]
     top = max(1, int(curated["max"].max()) if len(curated) else 1)

@@ -84,7 +84,7 @@ from analysis.sources.actors import (
     split_actors,
     unclassified_actors,
 )
-from analysis.sources.csvio import display_name
+from analysis.sources.csvio import display_name, duplicated_columns
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
     ExportResult,
@@ -218,12 +218,8 @@ DATE_FORMATS = ("%Y-%m-%d", "%d %B %Y", "%d %b %Y", "%d-%B-%Y", "%d-%b-%Y")
 
 def detect_layout(header: list[str], name: str) -> str:
     """The column layout of an ACLED file (names already normalised), or DataError."""
-    problems = []
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            problems.append(Problem(name, 1, h, h, "column appears more than once in the header"))
-        seen.add(h)
+    problems = duplicated_columns(header, name)
+    seen = set(header)
     missing = [c for c in USED if c not in seen]
     if missing:
         problems.append(

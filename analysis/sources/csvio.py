@@ -114,6 +114,17 @@ def _delimiter_hint(header: list[str], columns: list[str]) -> str | None:
     return None
 
 
+def duplicated_columns(header: list[str], name: str) -> list[Problem]:
+    """One problem per column name that appears more than once in a header."""
+    seen: set[str] = set()
+    problems = []
+    for h in header:
+        if h in seen:
+            problems.append(Problem(name, 1, h, h, "column appears more than once in the header"))
+        seen.add(h)
+    return problems
+
+
 def read_csv_strict(
     path: Path,
     columns: list[str],
@@ -158,11 +169,7 @@ def read_csv_strict(
     hint = _delimiter_hint(header, columns)
     if hint:
         _fail(name, 1, shorten(header[0]), hint)
-    seen: set[str] = set()
-    for h in header:
-        if h in seen:
-            problems.append(Problem(name, 1, h, h, "column appears more than once in the header"))
-        seen.add(h)
+    problems += duplicated_columns(header, name)
     missing = [c for c in columns if c not in header]
     for column in missing:
         problems.append(Problem(name, 1, column, None, "required column is missing"))
