@@ -170,7 +170,7 @@ def test_pages_are_byte_identical_to_a_fresh_kernel_per_notebook(tmp_path):
         assert built["zygote"][name] == built["nbclient"][name], name
 
 
-KERNEL_FEATURES = '''# %% [markdown]
+KERNEL_FEATURES = """# %% [markdown]
 # # What a kernel does with outputs
 
 # %% tags=["parameters"]
@@ -217,7 +217,7 @@ x
 for i in range(3):
     print(i, end=" ")
 print()
-'''
+"""
 
 
 def test_kernel_outputs_are_reproduced_exactly(tmp_path):
