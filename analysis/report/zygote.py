@@ -156,8 +156,11 @@ class Zygote:
                 raise WorkerDied(f"the notebook process pool is gone ({exc})") from None
             finally:
                 theirs.close()
-            _send_frame(ours, (function, args))
-            ours.shutdown(socket.SHUT_WR)
+            try:
+                _send_frame(ours, (function, args))
+                ours.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass  # the child is gone already: its stream says how (or that it ended)
             ours.settimeout(timeout)
             pid, progress = None, None
             while True:
