@@ -90,18 +90,25 @@ $(SERVE_STAMP): $(ENV_STAMP)
 
 env: $(ENV_STAMP) ## Create the locked environment (.venv)
 
-$(PROCESSED): $(RAW) $(EXPORTS) $(INPUT_LIST) $(DATA_CODE) data/RELEASES.md $(ENV_STAMP)
+DATA_INPUTS := $(RAW) $(EXPORTS) $(INPUT_LIST) $(DATA_CODE) data/RELEASES.md $(ENV_STAMP)
+$(PROCESSED): $(DATA_INPUTS)
 	$(PY) -m analysis.clean
 
 data: $(PROCESSED) ## Validate data/raw and build data/processed
 
-# One recipe builds every page and the index: notebooks run in parallel from one process, and
-# analysis.render re-executes only pages that are missing or whose inputs changed (a build key
-# in each page). Every page is a target, so a deleted page is rebuilt.
-$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(PROCESSED) $(REPORT_CODE) matplotlibrc METHODOLOGY.md uv.lock $(ENV_STAMP)
-	$(PY) -m analysis.render
+# One recipe builds every page and the index: analysis.render forks the notebooks' processes
+# from one warm process, and re-executes only pages that are missing or whose inputs changed (a
+# build key in each page). Every page is a target, so a deleted page is rebuilt.
+# The data step runs inside that recipe, as `make data` (so make still decides whether it is
+# needed), while the notebook processes warm up. The pages therefore depend on what the data is
+# built from, and `report` lists the data last, so a deleted data/processed is rebuilt even when
+# every page is current. DATA_STEP is expanded here so that make does not take the recipe for a
+# recursive one (those run even under `make -n`).
+DATA_STEP := $(MAKE) -q data || $(MAKE) data
+$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(DATA_INPUTS) $(REPORT_CODE) matplotlibrc METHODOLOGY.md uv.lock
+	$(PY) -m analysis.render --data-step '$(DATA_STEP)'
 
-report: $(INDEX) $(PAGES) ## Build the HTML reports in reports/ (runs `data` first)
+report: $(INDEX) $(PAGES) $(PROCESSED) ## Build the HTML reports in reports/ (and the data first)
 
 reports/briefing.pdf: $(INDEX) analysis/report/pdf.py
 	@tools/ensure-chromium >/dev/null

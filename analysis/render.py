@@ -1,8 +1,19 @@
 """Execute the notebooks and export them, with the index page, as self-contained HTML.
 
-Run as ``python -m analysis.render`` (``make report`` does). All notebooks run from this one
-process, each in its own kernel, in parallel: that avoids paying ``jupyter nbconvert``'s start-up
-cost once per notebook. The build is incremental and reproducible:
+Run as ``python -m analysis.render`` (``make report`` does). This process only orchestrates; the
+work runs in children forked from one warm process (``analysis.report.zygote``), which has
+imported pandas, matplotlib, IPython and the report package once, so no notebook pays a
+kernel's start-up:
+
+- it starts first, and warms up while the data step runs (``--data-step``, which ``make report``
+  passes: the command that brings data/processed up to date);
+- each stale notebook runs in its own forked child (a fresh namespace, as in a fresh kernel)
+  which also exports its page, in parallel; this process writes each page as it arrives;
+- the index, appendix and methodology pages are rendered in another child at the same time, and
+  written only once every notebook has succeeded.
+
+``--engine nbclient`` runs each notebook in a fresh kernel instead (the reference the tests
+compare against, byte for byte). The build is incremental and reproducible:
 
 - each page carries a build key in a ``<meta>`` tag: a hash of its notebook, the processed data
   (through its manifest, which hashes every input), the report stage's code and templates, the
@@ -24,21 +35,18 @@ import concurrent.futures
 import hashlib
 import os
 import re
+import subprocess
 import sys
 from pathlib import Path
 
 from analysis import atomic, paths
 from analysis.pipeline import manifest
-from analysis.report import briefing, export
 from analysis.report.notebooks import (
+    ENGINES,
     NotebookFailed,
     Page,
     discover,
-    environment,
-    execute,
-    export_page,
-    load_notebook,
-    page_title,
+    run_in_zygote,
 )
 
 KEY_META = re.compile(r'<meta name="build-key" content="([0-9a-f]{64})">')
@@ -106,8 +114,16 @@ def render(
     reports: Path,
     only: set[str] | None = None,
     workers: int | None = None,
+    engine: str = "zygote",
+    zygote=None,
 ) -> int:
-    """Build stale pages and the index. Returns the number of failed notebooks."""
+    """Build stale pages and the index. Returns the number of failed notebooks.
+
+    ``engine`` is ``zygote`` (children of a warm process; ``zygote`` may pass one already
+    started) or ``nbclient`` (a fresh kernel per notebook, the reference).
+    """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     pages = discover(root / "notebooks")
     shared = shared_key(root, processed)
     keys = {p.name: page_key(p, shared) for p in pages}
@@ -121,31 +137,69 @@ def render(
     for page in pages:
         if page not in stale and (reports / page.html_name).exists():
             os.utime(reports / page.html_name)
-    titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
-    nav = [
+    footer = footer_context(processed)
+    if engine == "nbclient":
+        return _render_nbclient(root, processed, reports, pages, stale, keys, footer, workers)
+    own = zygote is None
+    if own:
+        from analysis.report.zygote import Zygote
+
+        zygote = Zygote(root)
+    try:
+        return _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer, workers)
+    finally:
+        if own:
+            zygote.close()
+
+
+def navigation(pages: list[Page], titles: dict[str, str]) -> list[dict]:
+    return [
         {"href": "index.html", "title": "Briefing"},
         *({"href": p.html_name, "title": titles[p.name]} for p in pages),
         {"href": "appendix.html", "title": "Incident appendix"},
         {"href": "methodology.html", "title": "Methodology"},
     ]
-    footer = footer_context(processed)
-    failures: list[str] = []
-    # Kernels spend part of their time starting up and waiting on I/O, so running every stale
-    # notebook at once (up to twice the cores) beats running them one core at a time.
-    workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute, p, processed, root): p for p in stale}
-        for future in concurrent.futures.as_completed(futures):
-            page = futures[future]
-            try:
-                nb = future.result()
-            except NotebookFailed as exc:
-                failures.append(str(exc))
-                continue
-            html = export_page(nb, page, keys[page.name], nav, footer)
-            atomic.fault_point(f"render: writing {page.html_name}")
-            atomic.write_text(reports / page.html_name, html)
-            print(f"reports/{page.html_name}: built", flush=True)
+
+
+def extras(
+    root: Path, processed: Path, nav: list[dict], footer: dict, listed: list[tuple[str, str]]
+) -> dict[str, bytes]:
+    """The pages built from the processed tables, in the order they are written: the incident
+    table for spreadsheet users (formula-like cells neutralised), the appendix, the methodology,
+    and the index last (make treats it as the target, so it must be the final write)."""
+    from analysis.report import briefing, export
+    from analysis.report.data import load
+    from analysis.report.notebooks import environment
+
+    env = environment()
+    return {
+        export.FILENAME: export.incidents_csv(load(processed)),
+        "appendix.html": briefing.render_appendix(env, processed, nav, footer).encode(),
+        "methodology.html": briefing.render_methodology(env, processed, nav, footer, root).encode(),
+        "index.html": briefing.render_index(env, processed, nav, footer, listed).encode(),
+    }
+
+
+def extras_job(
+    root: Path,
+    processed: Path,
+    nav: list[dict],
+    footer: dict,
+    listed: list[tuple[str, str]],
+    progress=None,
+) -> dict[str, bytes]:
+    """``extras`` in a zygote's child."""
+    return extras(root, processed, nav, footer, listed)
+
+
+def _write_page(reports: Path, page: Page, html: str) -> None:
+    atomic.fault_point(f"render: writing {page.html_name}")
+    atomic.write_text(reports / page.html_name, html)
+    print(f"reports/{page.html_name}: built", flush=True)
+
+
+def _finish(reports: Path, failures: list[str], built: dict[str, bytes]) -> int:
+    """Report failures (nothing else is written), or write the extra pages."""
     if failures:
         print("\n" + "\n\n".join(sorted(failures)), file=sys.stderr)
         print(
@@ -154,23 +208,91 @@ def render(
             file=sys.stderr,
         )
         return len(failures)
-    env = environment()
-    extra = {
-        "appendix.html": briefing.render_appendix(env, processed, nav, footer),
-        "methodology.html": briefing.render_methodology(env, processed, nav, footer, root),
-        # The index last: make treats it as the target, so it must be the final write.
-        "index.html": briefing.render_index(
-            env, processed, nav, footer, [(p.html_name, titles[p.name]) for p in pages]
-        ),
-    }
-    # The incident table for spreadsheet users, with formula-like cells neutralised.
-    export.write_incidents_csv(processed, reports)
-    print("reports/incidents.csv: built", flush=True)
-    for name, text in extra.items():
-        atomic.fault_point(f"render: writing {name}")
-        atomic.write_text(reports / name, text)
+    for name, content in built.items():
+        if name.endswith(".html"):
+            atomic.fault_point(f"render: writing {name}")
+        atomic.write_bytes(reports / name, content)
         print(f"reports/{name}: built", flush=True)
     return 0
+
+
+def _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer, workers) -> int:
+    from analysis.report.zygote import RemoteError, WorkerDied
+
+    # Every job is a forked child doing real work: a few more than the cores keeps them busy
+    # while this process writes what arrives.
+    jobs = len(stale) + 1
+    workers = workers or min(jobs, 2 * (os.cpu_count() or 1) + 2)
+    failures: list[str] = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        try:
+            titles = zygote.call("analysis.report.notebooks:titles_job", pages)
+        except (RemoteError, WorkerDied) as exc:
+            print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
+            return len(pages)
+        nav = navigation(pages, titles)
+        listed = [(p.html_name, titles[p.name]) for p in pages]
+        extra = pool.submit(
+            zygote.call, "analysis.render:extras_job", root, processed, nav, footer, listed
+        )
+        futures = {
+            pool.submit(
+                run_in_zygote,
+                zygote,
+                page,
+                "analysis.report.notebooks:page_job",
+                processed,
+                keys[page.name],
+                nav,
+                footer,
+            ): page
+            for page in stale
+        }
+        for future in concurrent.futures.as_completed(futures):
+            page = futures[future]
+            try:
+                html, failure = future.result()
+            except NotebookFailed as exc:
+                failures.append(str(exc))
+                continue
+            if failure:
+                failures.append(failure)
+                continue
+            _write_page(reports, page, html)
+        if failures:
+            extra.cancel()
+            return _finish(reports, failures, {})
+        try:
+            built = extra.result()
+        except (RemoteError, WorkerDied) as exc:
+            print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
+            return 1
+    return _finish(reports, failures, built)
+
+
+def _render_nbclient(root, processed, reports, pages, stale, keys, footer, workers) -> int:
+    from analysis.report.notebooks import execute_kernel, export_page, load_notebook, page_title
+
+    titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
+    nav = navigation(pages, titles)
+    failures: list[str] = []
+    # Kernels spend part of their time starting up and waiting on I/O, so running every stale
+    # notebook at once (up to twice the cores) beats running them one core at a time.
+    workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(execute_kernel, p, processed, root): p for p in stale}
+        for future in concurrent.futures.as_completed(futures):
+            page = futures[future]
+            try:
+                nb = future.result()
+            except NotebookFailed as exc:
+                failures.append(str(exc))
+                continue
+            _write_page(reports, page, export_page(nb, page, keys[page.name], nav, footer))
+    if failures:
+        return _finish(reports, failures, {})
+    listed = [(p.html_name, titles[p.name]) for p in pages]
+    return _finish(reports, failures, extras(root, processed, nav, footer, listed))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,23 +301,55 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processed", type=Path, default=None)
     parser.add_argument("--reports", type=Path, default=None)
     parser.add_argument("--only", nargs="*", help="notebook names to consider (default: all)")
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="zygote",
+        help="zygote: forked children of one warm process (default); nbclient: a fresh kernel "
+        "per notebook (the reference)",
+    )
+    parser.add_argument(
+        "--data-step",
+        metavar="COMMAND",
+        help="a shell command that brings the processed data up to date (make report passes "
+        "`make data`); it runs while the notebook workers warm up, and a failure stops the build",
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     processed = (args.processed or root / "data" / "processed").resolve()
     reports = args.reports or root / "reports"
-    if not (processed / "manifest.json").exists():
-        print(f"{processed}/manifest.json not found: run `make data` first", file=sys.stderr)
-        return 2
+    zygote = None
+    if args.engine == "zygote":
+        from analysis.report.zygote import Zygote
+
+        zygote = Zygote(root)  # imports while the data step runs
     try:
+        if args.data_step:
+            step = subprocess.run(args.data_step, shell=True, cwd=root, check=False)
+            if step.returncode != 0:
+                return step.returncode if step.returncode > 0 else 2
+        if not (processed / "manifest.json").exists():
+            print(f"{processed}/manifest.json not found: run `make data` first", file=sys.stderr)
+            return 2
         # Before: never build pages from stale data. After: a build only reads data/raw, so a
         # difference means it was edited while the pages were being built.
         manifest.verify_inputs(processed, root)
         with atomic.build_lock(reports):
-            failed = render(root, processed, reports, set(args.only) if args.only else None)
+            failed = render(
+                root,
+                processed,
+                reports,
+                set(args.only) if args.only else None,
+                engine=args.engine,
+                zygote=zygote,
+            )
         manifest.verify_inputs(processed, root)
     except manifest.InputsChangedError as exc:
         print(f"make report: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if zygote is not None:
+            zygote.close()
     return 1 if failed else 0
 
 

@@ -25,6 +25,7 @@ import pytest
 from analysis import clean
 from analysis.pipeline import manifest, publish
 from analysis.report import data, notebooks
+from analysis.report.zygote import Zygote
 from tests.conftest import FIXTURES, ROOT, clone_built
 from tests.test_make import digest, make
 
@@ -374,7 +375,8 @@ def test_publish_swaps_everything_at_once_and_keeps_the_lock(tmp_path):
 
 
 @pytest.mark.slow
-def test_notebook_failure_names_notebook_cell_and_error_in_one_screen(tmp_path):
+@pytest.mark.parametrize("engine", ["zygote", "nbclient"])
+def test_notebook_failure_names_notebook_cell_and_error_in_one_screen(tmp_path, engine):
     notebook = tmp_path / "07-broken.py"
     notebook.write_text(
         "# %% [markdown]\n# A broken page\n\n"
@@ -385,8 +387,10 @@ def test_notebook_failure_names_notebook_cell_and_error_in_one_screen(tmp_path):
         "    return deep(n - 1)\n\n\ndeep(30)\n",
         encoding="utf-8",
     )
-    with pytest.raises(notebooks.NotebookFailed) as info:
-        notebooks.execute(notebooks.Page(notebook), tmp_path)
+    with contextlib.ExitStack() as stack:
+        zygote = stack.enter_context(Zygote(ROOT)) if engine == "zygote" else None
+        with pytest.raises(notebooks.NotebookFailed) as info:
+            notebooks.execute(notebooks.Page(notebook), tmp_path, zygote=zygote)
     message = str(info.value)
     lines = message.splitlines()
     assert len(lines) <= 15, message

@@ -7,6 +7,8 @@ exercises the Makefile, the pipeline and the renderer, not the package download.
 from __future__ import annotations
 
 import hashlib
+import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -181,3 +183,30 @@ def test_removing_an_export_rebuilds_without_it(copy):
     assert not (processed / "events.parquet").exists()
     assert "No ACLED or UCDP export was present" in page.read_text()
     exports.rmdir()
+
+
+def test_deleted_data_is_rebuilt_without_executing_notebooks(copy):
+    """The data step runs inside the report recipe; `report` still rebuilds deleted data."""
+    make(copy, "report")
+    pages = digest(copy / "reports")
+    shutil.rmtree(copy / "data" / "processed")
+    result = make(copy, "report")
+    assert "analysis.clean" in result.stdout
+    assert not [p for p in built_pages(result) if p.startswith("reports/")]
+    assert (copy / "data" / "processed" / "manifest.json").exists()
+    assert digest(copy / "reports") == pages
+
+
+def test_dry_run_runs_nothing(copy):
+    """`make -n report` prints the commands and runs none (the data step is not a sub-make
+    that make would run anyway)."""
+    make(copy, "report")
+    notebook = copy / "notebooks" / "01-data-quality.py"
+    page = copy / "reports" / "01-data-quality.html"
+    before = page.stat().st_mtime_ns
+    os.utime(notebook)
+    result = make(copy, "-n", "report")
+    assert "analysis.render" in result.stdout
+    assert not built_pages(result)
+    assert page.stat().st_mtime_ns == before
+    make(copy, "report")

@@ -152,3 +152,138 @@ def test_cross_source_page_without_exports_says_how_to_add_one(built):
     page = pages(built[2])["05-cross-source.html"]
     assert "No ACLED or UCDP export was present" in page
     assert "data/raw/acled/" in page
+
+
+# --------------------------------------------------------------------------------------------
+# The zygote engine (children forked from one warm process) against the reference (a fresh
+# nbclient kernel per notebook): the same bytes.
+# --------------------------------------------------------------------------------------------
+
+
+def test_pages_are_byte_identical_to_a_fresh_kernel_per_notebook(tmp_path):
+    """Every page, the index, appendix, methodology and CSV, built from the real data/raw."""
+    processed = tmp_path / "processed"
+    assert clean.main(["--raw", str(ROOT / "data" / "raw"), "--out", str(processed)]) == 0
+    built = {}
+    for engine in ("nbclient", "zygote"):
+        reports = tmp_path / engine
+        assert render.render(ROOT, processed, reports, engine=engine) == 0
+        built[engine] = {p.name: p.read_bytes() for p in sorted(reports.iterdir())}
+    assert len(built["zygote"]) >= 9
+    assert built["zygote"].keys() == built["nbclient"].keys()
+    for name in built["nbclient"]:
+        assert built["zygote"][name] == built["nbclient"][name], name
+
+
+KERNEL_FEATURES = """# %% [markdown]
+# # What a kernel does with outputs
+
+# %% tags=["parameters"]
+PROCESSED = None
+
+# %%
+import sys
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from IPython.display import HTML, Image, Markdown, clear_output, display
+
+print("to stdout", 1)
+sys.stderr.write("to stderr\\\\n")
+print("stdout again")
+display(HTML("<p>displayed <b>HTML</b></p>"))
+display(Markdown("*markdown* display"))
+print("after the displays")
+pd.DataFrame({"a": [1, 2], "b": ["x", "<y>"]})
+
+# %%
+pd.Series([1.5, 2.5], name="plain text only")
+
+# %%
+display("to be cleared")
+clear_output()
+display({"a": 1}, raw=False)
+fig, ax = plt.subplots(figsize=(2, 1))
+ax.plot([0, 1], [1, 0])
+display(fig)
+plt.close(fig)
+import io
+buffer = io.BytesIO()
+fig.savefig(buffer, format="png", metadata={"Software": None})
+Image(buffer.getvalue())
+
+# %%
+x = 1
+x
+
+# %%
+
+# %%
+for i in range(3):
+    print(i, end=" ")
+print()
+"""
+
+
+def test_kernel_outputs_are_reproduced_exactly(tmp_path):
+    """Streams, displays, rich results, plain-text results, clear_output and images: the
+    page from a forked worker equals the page from a kernel."""
+    from analysis.report import notebooks
+    from analysis.report.zygote import Zygote
+
+    notebook = tmp_path / "notebooks" / "09-kernel-features.py"
+    notebook.parent.mkdir()
+    notebook.write_text(KERNEL_FEATURES, encoding="utf-8")
+    page = notebooks.Page(notebook)
+    footer = {"inputs": {}, "versions": {}, "exports": {}}
+    reference = notebooks.execute(page, tmp_path, ROOT)
+    with Zygote(ROOT) as zygote:
+        forked = notebooks.execute(page, tmp_path, ROOT, zygote=zygote)
+    html = [notebooks.export_page(nb, page, "0" * 64, [], footer) for nb in (reference, forked)]
+    assert "to stdout 1" in html[0] and "to stderr" in html[0] and "0 1 2" in html[0]
+    assert "plain text only" in html[0] and "<b>HTML</b>" in html[0]
+    assert "to be cleared" not in html[0]
+    assert html[1] == html[0]
+
+
+def test_each_notebook_runs_in_a_fresh_namespace(tmp_path):
+    """A forked worker sees neither another notebook's variables nor its changes to modules."""
+    from analysis.report import notebooks
+    from analysis.report.zygote import Zygote
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    head = '# %% [markdown]\n# # Page\n\n# %% tags=["parameters"]\nPROCESSED = None\n\n'
+    writer = folder / "01-writer.py"
+    writer.write_text(
+        head + "# %%\nimport pandas as pd\nfrom analysis.report import charts\n"
+        "charts.LEAKED = 1\npd.options.display.max_rows = 3\nleaked = 1\n",
+        encoding="utf-8",
+    )
+    reader = folder / "02-reader.py"
+    reader.write_text(
+        head + "# %%\nimport pandas as pd\nfrom analysis.report import charts\n"
+        "assert 'leaked' not in globals()\nassert not hasattr(charts, 'LEAKED')\n"
+        "assert pd.options.display.max_rows == 60\n",
+        encoding="utf-8",
+    )
+    with Zygote(ROOT) as zygote:
+        notebooks.execute(notebooks.Page(writer), tmp_path, ROOT, zygote=zygote)
+        notebooks.execute(notebooks.Page(reader), tmp_path, ROOT, zygote=zygote)
+
+
+def test_a_worker_that_dies_names_its_notebook_and_cell(tmp_path):
+    from analysis.report import notebooks
+    from analysis.report.zygote import Zygote
+
+    notebook = tmp_path / "08-dies.py"
+    notebook.write_text(
+        '# %% tags=["parameters"]\nPROCESSED = None\n\n# %%\nx = 1\n\n'
+        "# %%\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+        encoding="utf-8",
+    )
+    with Zygote(ROOT) as zygote, pytest.raises(notebooks.NotebookFailed) as info:
+        notebooks.execute(notebooks.Page(notebook), tmp_path, ROOT, zygote=zygote)
+    message = str(info.value)
+    assert message.startswith("notebook 08-dies.py failed in cell 2"), message
+    assert "ended without a result" in message

@@ -6,6 +6,15 @@ validated tables it reads. Both cells are removed before export: they are plumbi
 must not depend on where a build ran. In JupyterLab nothing is injected and the parameters cell's
 default (the project's data/processed) applies. The kernel's environment is built here and
 passed to the kernel explicitly; the renderer's own environment is never changed.
+
+Two engines run a notebook, with the same result byte for byte (``tests/test_render.py``):
+
+- ``zygote`` (the default): a child forked from a warm process (``analysis.report.zygote``)
+  runs the cells in ipykernel's shell (``analysis.report.worker``) and exports the page;
+- ``nbclient``: a fresh kernel per notebook driven by nbclient, the reference.
+
+The heavy modules (nbclient, nbconvert) are imported where they are used, so the renderer, which
+only orchestrates, starts fast.
 """
 
 from __future__ import annotations
@@ -15,16 +24,14 @@ import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jinja2
-import jupytext
-import nbformat
-from jupyter_client.manager import KernelManager
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
-from nbconvert import HTMLExporter
 
 from analysis import paths
+
+if TYPE_CHECKING:
+    import nbformat
 
 TEMPLATES = Path(__file__).parent / "templates"
 CELL_TIMEOUT = 600
@@ -61,6 +68,8 @@ def is_parameters(cell: nbformat.NotebookNode) -> bool:
 
 
 def load_notebook(page: Page) -> nbformat.NotebookNode:
+    import jupytext
+
     nb = jupytext.read(page.notebook, fmt="py:percent")
     # Random cell ids would reach the HTML and break byte-identical rebuilds. The parameters
     # cell is plumbing, not content: it is numbered apart and never reaches the page.
@@ -105,13 +114,123 @@ def kernel_env(root: Path) -> dict[str, str]:
     return env
 
 
-def execute(page: Page, processed: Path, root: Path = paths.ROOT) -> nbformat.NotebookNode:
-    """Run a notebook on ``processed`` in a fresh kernel; the injected cell is removed after."""
+ENGINES = ("zygote", "nbclient")
+
+
+class CellFailed(Exception):
+    """A cell raised: the exception's type name and message, as a kernel reports them."""
+
+    def __init__(self, ename: str, evalue: str):
+        self.ename = ename
+        self.evalue = evalue
+        super().__init__(f"{ename}: {evalue}")
+
+
+def prepare(page: Page, processed: Path) -> tuple[nbformat.NotebookNode, int]:
+    """The notebook with its inputs injected after its parameters cell, and where they are."""
+    import nbformat
+
     nb = load_notebook(page)
     at = parameters_index(nb, page) + 1
     nb.cells.insert(
         at, nbformat.v4.new_code_cell(f"PROCESSED = {str(processed)!r}", id=INJECTED_ID)
     )
+    return nb, at
+
+
+def strip_inputs(nb: nbformat.NotebookNode, at: int) -> nbformat.NotebookNode:
+    """Remove the parameters and injected cells: the page shows content only."""
+    del nb.cells[at - 1 : at + 1]
+    return nb
+
+
+def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
+    """A cell's number as in the notebook file: the injected cell does not count."""
+    if nb.cells[index].get("id") == INJECTED_ID:
+        return "injected with the inputs"
+    return sum(1 for cell in nb.cells[:index] if cell.get("id") != INJECTED_ID)
+
+
+def execute(
+    page: Page, processed: Path, root: Path = paths.ROOT, zygote=None
+) -> nbformat.NotebookNode:
+    """Run a notebook on ``processed`` in a fresh process; the injected cell is removed after.
+
+    With ``zygote`` (an ``analysis.report.zygote.Zygote``) the notebook runs in a child forked
+    from it; without, in a fresh kernel started by nbclient.
+    """
+    if zygote is None:
+        return execute_kernel(page, processed, root)
+    nb, failure = run_in_zygote(zygote, page, "analysis.report.notebooks:execute_job", processed)
+    if failure:
+        raise NotebookFailed(page, failure)
+    return nb
+
+
+def _run(page: Page, processed: Path, progress=None):
+    """In a zygote's child: run the notebook's cells. Returns the notebook, where its inputs
+    were injected, and the failure message (or None)."""
+    from analysis.report import worker
+
+    try:
+        nb, at = prepare(page, processed)
+    except NotebookFailed as exc:
+        return None, 0, str(exc)
+
+    def tell(index: int) -> None:
+        if progress:
+            progress(cell_number(nb, index))
+
+    nb, failure = worker.run_notebook(nb, str(page.notebook.parent), tell)
+    if failure:
+        return nb, at, describe_failure(page, nb, CellFailed(*failure))
+    return nb, at, None
+
+
+def execute_job(page: Page, processed: Path, progress=None):
+    """In a zygote's child: ``(notebook without its inputs, None)`` or ``(None, failure)``."""
+    nb, at, failure = _run(page, processed, progress)
+    return (None, failure) if failure else (strip_inputs(nb, at), None)
+
+
+def page_job(page: Page, processed: Path, key: str, nav: list[dict], footer: dict, progress=None):
+    """In a zygote's child: run the notebook and export its page. ``(html, None)`` or
+    ``(None, failure)``."""
+    nb, at, failure = _run(page, processed, progress)
+    if failure:
+        return None, failure
+    return export_page(strip_inputs(nb, at), page, key, nav, footer), None
+
+
+def titles_job(pages: list[Page], progress=None) -> dict[str, str]:
+    """In a zygote's child: every page's title (its first level-1 heading)."""
+    return {p.name: page_title(load_notebook(p), p.name) for p in pages}
+
+
+def run_in_zygote(zygote, page: Page, job: str, *args):
+    """Run ``job(page, *args)`` in a child of ``zygote``; process failures name the page."""
+    from analysis.report.zygote import RemoteError, WorkerDied
+
+    try:
+        return zygote.call(job, page, *args)
+    except WorkerDied as exc:
+        where = "" if exc.last_progress is None else f" in cell {exc.last_progress}"
+        raise NotebookFailed(
+            page, f"notebook {page.notebook.name} failed{where}\n  DeadKernelError: {exc}"
+        ) from None
+    except RemoteError as exc:
+        raise NotebookFailed(
+            page, f"{page.notebook.name}: {exc.ename}: {exc}\n{exc.remote_traceback}"
+        ) from None
+
+
+def execute_kernel(page: Page, processed: Path, root: Path = paths.ROOT) -> nbformat.NotebookNode:
+    """Run a notebook on ``processed`` in a fresh kernel (nbclient): the reference engine."""
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb, at = prepare(page, processed)
     # Kernels talk to this process over Unix sockets in a private folder, not TCP: several
     # kernels started at once could otherwise pick the same free port ("Address already in
     # use"), and no port is opened at all.
@@ -137,11 +256,10 @@ def execute(page: Page, processed: Path, root: Path = paths.ROOT) -> nbformat.No
                 page, f"{page.notebook.name}: {type(exc).__name__}: {exc}"
             ) from None
     # The page shows content only: the same bytes whatever folder the inputs came from.
-    del nb.cells[at - 1 : at + 1]
-    return nb
+    return strip_inputs(nb, at)
 
 
-def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: CellExecutionError) -> str:
+def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: Exception) -> str:
     """One screen: notebook, cell number and first lines, and the error itself."""
     failed = None
     for cell in nb.cells:
@@ -183,6 +301,8 @@ def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
 def export_page(
     nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict], footer: dict
 ) -> str:
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(
         template_name="basic",
         exclude_input=True,
