@@ -46,6 +46,7 @@ from analysis.report.notebooks import (
     NotebookFailed,
     Page,
     discover,
+    environment,
     run_in_zygote,
 )
 
@@ -169,7 +170,6 @@ def extras(
     and the index last (make treats it as the target, so it must be the final write)."""
     from analysis.report import briefing, export
     from analysis.report.data import load
-    from analysis.report.notebooks import environment
 
     env = environment()
     return {
