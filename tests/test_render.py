@@ -235,7 +235,7 @@ def test_kernel_outputs_are_reproduced_exactly(tmp_path):
     notebook.parent.mkdir()
     notebook.write_text(KERNEL_FEATURES, encoding="utf-8")
     page = notebooks.Page(notebook)
-    footer = {"inputs": {}, "versions": {}, "exports": {}}
+    footer = {"dataset_version": None, "inputs": {}, "versions": {}, "exports": {}}
     reference = notebooks.execute(page, tmp_path, ROOT)
     with Zygote(ROOT) as zygote:
         forked = notebooks.execute(page, tmp_path, ROOT, zygote=zygote)
