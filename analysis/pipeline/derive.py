@@ -158,6 +158,7 @@ def build_incidents(
         "perpetrator_group",
         "operation_type",
         "description",
+        "description_fr",
         *[f"{stem}_{b}" for stem in RANGE_COLUMNS for b in ("min", "max")],
         "n_sources",
         "n_publishers",

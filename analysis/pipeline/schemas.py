@@ -95,6 +95,8 @@ class IncidentsRaw(_Base):
     perpetrator: Series[str] = pa.Field(**_isin(PERPETRATORS))
     operation_type: Series[str] = pa.Field(**_isin(OPERATION_TYPES))
     description: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": 600})
+    # The same summary in French, for the French edition: written by a person, same rules.
+    description_fr: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": 700})
     distinct_from: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
     note: Series[str] = pa.Field(nullable=True)
 
@@ -154,7 +156,9 @@ class ContextEventsRaw(_Base):
     date: Series[pa.DateTime] = _date_field()
     date_precision: Series[str] = pa.Field(isin=["day", "month"])
     label: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 40})
+    label_fr: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 40})
     description: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 400})
+    description_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
     source_id: Series[str] = pa.Field(str_matches=SLUG)
 
     @pa.check("date", name="not_in_future", error="date is in the future")
@@ -170,6 +174,7 @@ class PublishedTotalsRaw(_Base):
     period_start: Series[pa.DateTime] = _date_field()
     period_end: Series[pa.DateTime] = _date_field()
     perpetrator_scope: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    perpetrator_scope_fr: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 220})
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
     outcome: Series[str] = pa.Field(**_isin(OUTCOMES))
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
@@ -250,6 +255,7 @@ class Incidents(pa.DataFrameModel):
     perpetrator_group: Series[str] = pa.Field(isin=sorted(set(PERPETRATOR_GROUPS.values())))
     operation_type: Series[str] = pa.Field(**_isin(OPERATION_TYPES))
     description: Series[str]
+    description_fr: Series[str]
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
     civilians_killed_max: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
     children_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)

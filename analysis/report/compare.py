@@ -7,6 +7,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.report import charts
+from analysis.report.i18n import _
 
 
 def multi_range_chart(
@@ -37,7 +38,7 @@ def multi_range_chart(
             color=colour,
             linestyle=styles[i % len(styles)],
             linewidth=1.4,
-            label=f"{name} (minimum; band up to maximum)",
+            label=_("{name} (minimum; band up to maximum)").format(name=name),
         )
         top = max(top, int(monthly["max"].max()))
     ax.set_ylim(0, top * 1.15)

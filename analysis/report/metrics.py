@@ -129,6 +129,9 @@ def coverage_of_published(incidents: pd.DataFrame, totals: pd.DataFrame) -> pd.D
                 "period_start": total.period_start,
                 "period_end": total.period_end,
                 "perpetrator_scope": total.perpetrator_scope,
+                "perpetrator_scope_fr": getattr(
+                    total, "perpetrator_scope_fr", total.perpetrator_scope
+                ),
                 "measure": stem.replace("_", " "),
                 "published_min": int(total.count_min),
                 "published_max": int(total.count_max),
