@@ -1,4 +1,5 @@
-"""Execute the notebooks and export them, with the index page, as self-contained HTML.
+"""Execute the notebooks and export them, with the index page, as self-contained HTML, in
+every language: the English edition in ``reports/``, the French one in ``reports/fr/``.
 
 Run as ``python -m analysis.render`` (``make report`` does). All notebooks run from this one
 process, each in its own kernel, in parallel: that avoids paying ``jupyter nbconvert``'s start-up
@@ -14,7 +15,11 @@ cost once per notebook. The build is incremental and reproducible:
   are PNGs without timestamps, and nothing in a page depends on the clock, so two builds from the
   same inputs give the same bytes;
 - pages are written atomically; a notebook that fails leaves its previous page in place, the
-  index is not rewritten, and the exit status is non-zero with the notebook and cell named.
+  index is not rewritten, and the exit status is non-zero with the notebook and cell named;
+- each edition is the same notebooks run with ``LANG`` injected beside ``PROCESSED`` and the
+  markdown translated through the catalogue (``analysis.report.i18n``): the figures are computed
+  the same way for both, only words and number formats differ. A message the catalogue lacks is
+  shown in English and named on stderr (the tests fail on it).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from pathlib import Path
 
 from analysis import atomic, paths
 from analysis.pipeline import manifest
-from analysis.report import briefing, export
+from analysis.report import briefing, export, i18n
 from analysis.report.notebooks import (
     NotebookFailed,
     Page,
@@ -75,9 +80,11 @@ def shared_key(root: Path, processed: Path) -> str:
     return digest.hexdigest()
 
 
-def page_key(page: Page, shared: str) -> str:
+def page_key(page: Page, shared: str, lang: str = i18n.SOURCE_LANGUAGE) -> str:
     digest = hashlib.sha256(shared.encode())
     digest.update(page.notebook.read_bytes())
+    if lang != i18n.SOURCE_LANGUAGE:
+        digest.update(lang.encode())
     return digest.hexdigest()
 
 
@@ -97,52 +104,73 @@ def footer_context(processed: Path) -> dict:
     }
 
 
+def navigation(pages: list[Page], titles: dict[str, str], lang: str) -> list[dict]:
+    """The links every page of one edition carries, titles in that edition's language."""
+    locale = i18n.get(lang)
+    return [
+        {"href": "index.html", "title": locale.gettext("Briefing")},
+        *({"href": p.html_name, "title": titles[p.name]} for p in pages),
+        {"href": "appendix.html", "title": locale.gettext("Incident appendix")},
+        {"href": "methodology.html", "title": locale.gettext("Methodology")},
+    ]
+
+
 def render(
     root: Path,
     processed: Path,
     reports: Path,
     only: set[str] | None = None,
     workers: int | None = None,
+    languages: tuple[str, ...] = i18n.LANGUAGES,
 ) -> int:
-    """Build stale pages and the index. Returns the number of failed notebooks."""
+    """Build stale pages and the index of every edition. Returns the number of failures."""
     pages = discover(root / "notebooks")
     shared = shared_key(root, processed)
-    keys = {p.name: page_key(p, shared) for p in pages}
+    folders = {lang: reports / i18n.FOLDERS[lang] for lang in languages}
+    jobs = [(page, lang) for lang in languages for page in pages]
+    keys = {(p.name, lang): page_key(p, shared, lang) for p, lang in jobs}
     stale = [
-        p
-        for p in pages
-        if (only is None or p.name in only) and existing_key(reports / p.html_name) != keys[p.name]
+        (p, lang)
+        for p, lang in jobs
+        if (only is None or p.name in only)
+        and existing_key(folders[lang] / p.html_name) != keys[p.name, lang]
     ]
     # A page whose key matches is current: mark it so for make too (its prerequisites may be
     # newer files with the same content, e.g. after a checkout).
-    for page in pages:
-        if page not in stale and (reports / page.html_name).exists():
-            os.utime(reports / page.html_name)
-    titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
-    nav = [
-        {"href": "index.html", "title": "Briefing"},
-        *({"href": p.html_name, "title": titles[p.name]} for p in pages),
-        {"href": "appendix.html", "title": "Incident appendix"},
-        {"href": "methodology.html", "title": "Methodology"},
-    ]
+    for page, lang in jobs:
+        if (page, lang) not in stale and (folders[lang] / page.html_name).exists():
+            os.utime(folders[lang] / page.html_name)
+    navs = {}
+    for lang in languages:
+        titles = {p.name: page_title(load_notebook(p, lang), p.name) for p in pages}
+        navs[lang] = navigation(pages, titles, lang)
     footer = footer_context(processed)
     failures: list[str] = []
     # Kernels spend part of their time starting up and waiting on I/O, so running every stale
     # notebook at once (up to twice the cores) beats running them one core at a time.
     workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute, p, processed, root): p for p in stale}
+        futures = {
+            pool.submit(execute, page, processed, root, lang): (page, lang) for page, lang in stale
+        }
         for future in concurrent.futures.as_completed(futures):
-            page = futures[future]
+            page, lang = futures[future]
             try:
                 nb = future.result()
             except NotebookFailed as exc:
                 failures.append(str(exc))
                 continue
-            html = export_page(nb, page, keys[page.name], nav, footer)
+            for message in nb.metadata.pop("untranslated", []):
+                print(
+                    f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
+                    f"{message[:70]!r} (run `make messages` and translate it)",
+                    file=sys.stderr,
+                )
+            html = export_page(nb, page, keys[page.name, lang], navs[lang], footer, lang)
+            target = folders[lang] / page.html_name
             atomic.fault_point(f"render: writing {page.html_name}")
-            atomic.write_text(reports / page.html_name, html)
-            print(f"reports/{page.html_name}: built", flush=True)
+            atomic.write_text(target, html)
+            print(f"{shown(target, reports)}: built", flush=True)
     if failures:
         print("\n" + "\n\n".join(sorted(failures)), file=sys.stderr)
         print(
@@ -151,23 +179,44 @@ def render(
             file=sys.stderr,
         )
         return len(failures)
-    env = environment()
-    extra = {
-        "appendix.html": briefing.render_appendix(env, processed, nav, footer),
-        "methodology.html": briefing.render_methodology(env, processed, nav, footer, root),
-        # The index last: make treats it as the target, so it must be the final write.
-        "index.html": briefing.render_index(
-            env, processed, nav, footer, [(p.html_name, titles[p.name]) for p in pages]
-        ),
-    }
-    # The incident table for spreadsheet users, with formula-like cells neutralised.
-    export.write_incidents_csv(processed, reports)
-    print("reports/incidents.csv: built", flush=True)
+    # The French edition first: make treats the English index as the target of the whole
+    # build, so it must be the final write.
+    for lang in sorted(languages, key=lambda code: code == i18n.SOURCE_LANGUAGE):
+        write_briefing_pages(root, processed, folders[lang], reports, navs[lang], footer, lang)
+    return 0
+
+
+def shown(path: Path, reports: Path) -> str:
+    """A path as the build log names it: reports/fr/index.html."""
+    return f"reports/{path.relative_to(reports)}"
+
+
+def write_briefing_pages(
+    root: Path,
+    processed: Path,
+    folder: Path,
+    reports: Path,
+    nav: list[dict],
+    footer: dict,
+    lang: str,
+) -> None:
+    """The index, appendix, methodology and incidents.csv of one edition."""
+    with i18n.using(lang):
+        env = environment(lang)
+        pages = [(item["href"], item["title"]) for item in nav[1:-2]]
+        extra = {
+            "appendix.html": briefing.render_appendix(env, processed, nav, footer),
+            "methodology.html": briefing.render_methodology(env, processed, nav, footer, root),
+            # The index last: make treats it as the target, so it must be the final write.
+            "index.html": briefing.render_index(env, processed, nav, footer, pages),
+        }
+        # The incident table for spreadsheet users, with formula-like cells neutralised.
+        csv_path = export.write_incidents_csv(processed, folder)
+    print(f"{shown(csv_path, reports)}: built", flush=True)
     for name, text in extra.items():
         atomic.fault_point(f"render: writing {name}")
-        atomic.write_text(reports / name, text)
-        print(f"reports/{name}: built", flush=True)
-    return 0
+        atomic.write_text(folder / name, text)
+        print(f"{shown(folder / name, reports)}: built", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

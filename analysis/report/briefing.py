@@ -1,6 +1,9 @@
 """The index page (a briefing for readers who open one page), the incident appendix and the
 methodology page. Generated from the processed tables, not from notebooks, so every figure on
 them comes from functions the tests reach.
+
+Each is rendered once per edition, inside ``i18n.using(lang)``: the figures are computed the
+same way and only formatted (Babel) and worded (gettext) per language.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import jinja2
 import pandas as pd
 
 from analysis import paths
-from analysis.report import charts, data, metrics
+from analysis.report import charts, data, i18n, metrics
+from analysis.report.i18n import N_, _
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
 HEADLINE_GRADES = ("A", "B")
@@ -28,21 +32,44 @@ def safe_url(url: object) -> str | None:
 
 def build_date() -> str:
     """The date a reproducible build stands for: SOURCE_DATE_EPOCH (the last commit's time)."""
-    return dt.datetime.fromtimestamp(paths.source_date_epoch(), dt.UTC).strftime("%Y-%m-%d")
+    return i18n.active().date(dt.datetime.fromtimestamp(paths.source_date_epoch(), dt.UTC))
 
 
 def long_date(value: pd.Timestamp) -> str:
-    """'6 March 2026': no zero padding, month in words (never ambiguous between locales)."""
-    return f"{value.day} {value:%B %Y}"
+    """'6 March 2026' / '6 mars 2026': no zero padding, month in words."""
+    return i18n.active().date(value)
+
+
+# Perpetrator groups (analysis.vocab.PERPETRATOR_GROUPS) as a reader would say them in a
+# sentence; each is a message of the catalogue.
+PERPETRATOR_PHRASES = {
+    "Malian forces alone": N_("Malian forces alone"),
+    "With Russian forces (Wagner / Africa Corps)": N_(
+        "Malian forces with Russian forces (Wagner / Africa Corps)"
+    ),
+    "With Dozo militia": N_("Malian forces with Dozo militia"),
+    "Unidentified state-aligned": N_("Unidentified state-aligned forces"),
+}
 
 
 def perpetrator_phrase(group: str) -> str:
     """A perpetrator group as a reader would say it: 'Malian forces with Dozo militia'."""
+    if group in PERPETRATOR_PHRASES:
+        return _(PERPETRATOR_PHRASES[group])
     if group.startswith("With "):
         return "Malian forces with " + group[len("With ") :]
     if group.lower().startswith("unidentified"):
         return f"{group} forces"
     return group
+
+
+def region_name(region: str | None) -> str | None:
+    """A normalised region as shown: place names as they are, 'Not stated' translated."""
+    return _("Not stated") if region == "Not stated" else region
+
+
+# How precisely an incident is dated, as the appendix notes it beside the date.
+DATE_PRECISION_NOTES = {"week": N_("week"), "month": N_("month")}
 
 
 def largest_incident(incidents: pd.DataFrame) -> dict | None:
@@ -54,18 +81,21 @@ def largest_incident(incidents: pd.DataFrame) -> dict | None:
         ["civilians_killed_max", "civilians_killed_min", "date_start", "incident_id"],
         ascending=[False, False, True, True],
     ).iloc[0]
+    locale = i18n.active()
     place = top["locality"] if isinstance(top["locality"], str) and top["locality"] else None
     region = top["region"] if isinstance(top["region"], str) else None
+    if region == "Not stated":
+        region = None
+    region_text = _("{region} region").format(region=region) if region else None
     return {
         "id": top["incident_id"],
-        "date": long_date(top["date_start"]),
-        "month": f"{top['date_start']:%B %Y}",
-        "place": ", ".join(p for p in (place, f"{region} region" if region else None) if p)
-        or "place not stated",
+        "date": locale.date(top["date_start"]),
+        "month": locale.month(top["date_start"]),
+        "place": ", ".join(p for p in (place, region_text) if p) or _("place not stated"),
         "min": int(top["civilians_killed_min"]),
         "max": int(top["civilians_killed_max"]),
-        "perpetrator": PERPETRATORS.get(top["perpetrator"], top["perpetrator"]),
-        "operation": OPERATION_TYPES.get(top["operation_type"], top["operation_type"]),
+        "perpetrator": locale.label(PERPETRATORS, top["perpetrator"]),
+        "operation": locale.label(OPERATION_TYPES, top["operation_type"]),
     }
 
 
@@ -91,7 +121,7 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
         "by_perpetrator": metrics.range_by(chosen, "perpetrator_group"),
         "by_operation": metrics.range_by(chosen, "operation_type"),
         "by_year": yearly.astype("int64"),
-        "peak": {"month": peak.strftime("%B %Y"), "min": peak_min, "max": peak_max},
+        "peak": {"month": i18n.active().month(peak), "min": peak_min, "max": peak_max},
         "largest": largest_incident(chosen),
         "first": long_date(chosen["date_start"].min()),
         "last": long_date(chosen["date_start"].max()),
@@ -115,26 +145,36 @@ def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.
     months = pd.date_range(quarters["month"].min(), quarters["month"].max(), freq="QS")
     quarterly = metrics.monthly_range(quarters, months=months)
     peak, peak_min, peak_max = metrics.peak_month(quarterly)
-    label = f"Q{peak.quarter} {peak.year}"
+    locale = i18n.active()
+    label = locale.quarter(peak)
     fig = charts.monthly_range_chart(
         quarterly,
-        title=f"Reported civilian deaths peaked in {label}",
-        ylabel="Civilians reported killed per quarter",
-        xlabel="Quarter in which the incident started",
+        title=_("Reported civilian deaths peaked in {quarter}").format(quarter=label),
+        ylabel=_("Civilians reported killed per quarter"),
+        xlabel=_("Quarter in which the incident started"),
         bar_width=70,
-        source="Source: project compilation of Human Rights Watch, Amnesty International, UN and "
-        f"media reporting; incidents of evidence grades {' and '.join(grades)}. Solid: sum of the "
-        "lowest figures reported; hatched: up to the sum of the highest.",
+        source=_(
+            "Source: project compilation of Human Rights Watch, Amnesty International, UN and "
+            "media reporting; incidents of evidence grades {grades}. Solid: sum of the lowest "
+            "figures reported; hatched: up to the sum of the highest."
+        ).format(grades=locale.join(grades)),
         events=processed.context_events,
     )
     other = quarterly.drop(index=peak)
     next_max = int(other["max"].max()) if len(other) else 0
     return charts.show(
         fig,
-        alt=f"Reported civilian deaths peaked in {label}, with "
-        f"{charts.fmt_range(peak_min, peak_max)} civilians reported killed; no other quarter "
-        f"exceeds {next_max:,} (highest figures). Quarterly ranges from {quarterly.index.min():%Y} "
-        f"to {quarterly.index.max():%Y}, with numbered context events.",
+        alt=_(
+            "Reported civilian deaths peaked in {quarter}, with {range} civilians reported "
+            "killed; no other quarter exceeds {next_max} (highest figures). Quarterly ranges "
+            "from {first} to {last}, with numbered context events."
+        ).format(
+            quarter=label,
+            range=charts.fmt_range(peak_min, peak_max),
+            next_max=locale.number(next_max),
+            first=quarterly.index.min().year,
+            last=quarterly.index.max().year,
+        ),
     )
 
 
@@ -154,29 +194,49 @@ def render_index(
     facts = headline(inc)
     # Links are decided per record: in a pandas column, safe_url's None would become NaN, which
     # the template treats as a (broken) link.
+    locale = i18n.active()
     sources = [
-        {**row, "link": safe_url(row["url"])}
+        {**row, "link": safe_url(row["url"]), "lang": foreign_language(row["language"])}
         for row in processed.sources.sort_values(["published", "source_id"]).to_dict("records")
     ]
     return env.get_template("index.html.j2").render(
-        title="Briefing",
+        title=_("Briefing"),
         key=_key(processed_dir),
         nav=nav,
         current="index.html",
         footer=footer,
         facts=facts,
         fmt=charts.fmt_range,
-        perpetrators=PERPETRATORS,
+        perpetrators=translated(PERPETRATORS),
         phrase=perpetrator_phrase,
-        operations=OPERATION_TYPES,
-        grades=EVIDENCE_GRADES,
-        kinds=SOURCE_KINDS,
+        operations=translated(OPERATION_TYPES),
+        grades=translated(EVIDENCE_GRADES),
+        kinds=translated(SOURCE_KINDS),
+        number=locale.number,
         timeline=timeline_chart(processed)._repr_html_(),
         pages=pages,
         sources=sources,
         build_date=build_date(),
         n_sources=len(sources),
     )
+
+
+def translated(labels: dict) -> dict:
+    """A vocabulary's labels in the active language."""
+    return {code: i18n.active().gettext(label) for code, label in labels.items()}
+
+
+# Source languages worth marking up: a title in another language than the page's gets a lang
+# attribute, so screen readers pronounce it right (and tests know it is a quotation).
+MARKED_LANGUAGES = ("en", "fr", "ar", "ru")
+
+
+def foreign_language(language: object) -> str | None:
+    """The BCP 47 code to put on a source's title, or None when it is the page's language."""
+    code = str(language or "")
+    if code in MARKED_LANGUAGES and code != i18n.active().lang:
+        return code
+    return None
 
 
 def _missing(value: object) -> bool:
@@ -194,6 +254,8 @@ def render_appendix(
     processed = data.load(processed_dir)
     inc = processed.incidents.sort_values(["date_start", "incident_id"])
     src = processed.sources.set_index("source_id")
+    locale = i18n.active()
+    inc = inc.assign(description=locale.column(inc, "description"))
     rows = []
     for record in inc.to_dict("records"):
         # Empty cells arrive as NaN, which a template would print as "nan".
@@ -202,23 +264,44 @@ def render_appendix(
         for sid in row["source_ids"].split(";"):
             meta = src.loc[sid]
             links.append(
-                {"text": meta["publisher"], "href": safe_url(meta["url"]), "title": meta["title"]}
+                {
+                    "text": meta["publisher"],
+                    "href": safe_url(meta["url"]),
+                    "title": meta["title"],
+                    "lang": foreign_language(meta["language"]),
+                }
             )
         lo, hi = row["civilians_killed_min"], row["civilians_killed_max"]
         killed = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
-        rows.append({**row, "links": links, "killed": killed})
+        precision = DATE_PRECISION_NOTES.get(row["date_precision"])
+        rows.append(
+            {
+                **row,
+                "links": links,
+                "killed": killed,
+                "region": region_name(row["region"]),
+                "precision_note": _(precision) if precision else None,
+            }
+        )
     return env.get_template("appendix.html.j2").render(
-        title="Incident appendix",
+        title=_("Incident appendix"),
         key=_key(processed_dir),
         nav=nav,
         current="appendix.html",
         footer=footer,
         rows=rows,
         fmt=charts.fmt_range,
-        perpetrators=PERPETRATORS,
-        operations=OPERATION_TYPES,
-        grades=EVIDENCE_GRADES,
+        perpetrators=translated(PERPETRATORS),
+        operations=translated(OPERATION_TYPES),
+        grades=translated(EVIDENCE_GRADES),
     )
+
+
+def methodology_file(root: Path, lang: str) -> Path:
+    """METHODOLOGY.md in English, METHODOLOGY.fr.md in French (kept in step by a test)."""
+    if lang == i18n.SOURCE_LANGUAGE:
+        return root / "METHODOLOGY.md"
+    return root / f"METHODOLOGY.{lang}.md"
 
 
 def render_methodology(
@@ -230,10 +313,10 @@ def render_methodology(
 ) -> str:
     import mistune
 
-    text = (root / "METHODOLOGY.md").read_text(encoding="utf-8")
+    text = methodology_file(root, i18n.active().lang).read_text(encoding="utf-8")
     body = mistune.create_markdown(escape=True, plugins=["table"])(text)
     return env.get_template("page.html.j2").render(
-        title="Methodology",
+        title=_("Methodology"),
         body=body,
         key=_key(processed_dir),
         nav=nav,

@@ -51,6 +51,8 @@ SOURCE_LANGUAGE = "en"
 LANGUAGES = ("en", "fr")
 # What the language switch says: each language names itself.
 NATIVE_NAMES = {"en": "English", "fr": "Français"}
+TIGHT_PUNCTUATION = {"fr": {";": "\u202f;", "!": "\u202f!", "?": "\u202f?", ":": "\u00a0:"}}
+QUARTER_PATTERNS = {"en": "QQQ y", "fr": "QQQQ y"}
 # Where each edition is written, relative to reports/.
 FOLDERS = {"en": "", "fr": "fr"}
 
@@ -112,6 +114,11 @@ class Locale:
             return frame[localised]
         return frame[name]
 
+    def punct(self, mark: str) -> str:
+        """A punctuation mark as this language sets it: French puts a narrow no-break space
+        before ; ! ? and a no-break space before : (for marks the code itself places)."""
+        return TIGHT_PUNCTUATION.get(self.lang, {}).get(mark, mark)
+
     def join(self, items: Iterable[str]) -> str:
         """'A and B', 'A, B and C' / 'A et B' (CLDR list patterns)."""
         return babel.lists.format_list(list(items), style="standard", locale=self.lang)
@@ -143,8 +150,9 @@ class Locale:
         return babel.dates.format_date(_date(value), "LLL y", locale=self.lang)
 
     def quarter(self, value) -> str:
-        """'Q1 2022' / 'T1 2022'."""
-        return babel.dates.format_date(_date(value), "QQQ y", locale=self.lang)
+        """'Q1 2022' / '1er trimestre 2022' (as each language's press writes it)."""
+        pattern = QUARTER_PATTERNS.get(self.lang, "QQQ y")
+        return babel.dates.format_date(_date(value), pattern, locale=self.lang)
 
     def iso(self, value) -> str:
         """An ISO date (tables: sortable and read the same in every language)."""
@@ -259,6 +267,15 @@ def _vocabulary() -> Iterator[str]:
     yield "Not stated"  # the one region that is not a place name
 
 
+def _add(catalog, message, path: str, lineno: int, comments=()) -> None:
+    """Add one extracted message; calls with a non-literal argument (None) are skipped."""
+    if not message or (isinstance(message, tuple) and not all(message)):
+        return
+    if isinstance(message, tuple):
+        message = tuple(message[:2])
+    catalog.add(message, locations=[(path, lineno)], auto_comments=list(comments))
+
+
 def extract(root: Path):
     """Every message of the reports, as a Babel catalogue (the template, .pot)."""
     from babel.messages.catalog import Catalog
@@ -280,20 +297,14 @@ def extract(root: Path):
         for lineno, message, comments, _ctx in extract_from_file(
             "python", path, keywords=KEYWORDS, comment_tags=("Translators:",)
         ):
-            catalog.add(
-                message, locations=[(str(path.relative_to(root)), lineno)], auto_comments=comments
-            )
+            _add(catalog, message, str(path.relative_to(root)), lineno, comments)
     for path in sorted((report / "templates").glob("*.j2")):
         with path.open("rb") as handle:
             options = {"trimmed": "true", "extensions": "jinja2.ext.i18n"}
             for lineno, _func, message, comments in babel_extract(
                 handle, list(KEYWORDS), ("Translators:",), options
             ):
-                catalog.add(
-                    message,
-                    locations=[(str(path.relative_to(root)), lineno)],
-                    auto_comments=comments,
-                )
+                _add(catalog, message, str(path.relative_to(root)), lineno, comments)
     import jupytext
 
     for path in sorted((root / "notebooks").glob("[0-9][0-9]-*.py")):
@@ -301,19 +312,14 @@ def extract(root: Path):
         for number, cell in enumerate(nb.cells):
             if cell.cell_type == "markdown":
                 for _prefix, message in markdown_blocks(cell.source):
-                    catalog.add(
-                        message,
-                        locations=[(str(path.relative_to(root)), number)],
-                        auto_comments=["notebook markdown"],
-                    )
+                    where = str(path.relative_to(root))
+                    _add(catalog, message, where, number, ["notebook markdown"])
         for lineno, message, comments, _ctx in extract_from_file(
             "python", path, keywords=KEYWORDS, comment_tags=("Translators:",)
         ):
-            catalog.add(
-                message, locations=[(str(path.relative_to(root)), lineno)], auto_comments=comments
-            )
+            _add(catalog, message, str(path.relative_to(root)), lineno, comments)
     for message in _vocabulary():
-        catalog.add(message, locations=[("analysis/vocab.py", 0)])
+        _add(catalog, message, "analysis/vocab.py", 0)
     return catalog
 
 
@@ -343,7 +349,19 @@ def update(root: Path, locale_dir: Path = LOCALE_DIR) -> None:
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=lang)
         else:
-            catalog = Catalog(locale=lang, creation_date=FIXED_DATE)
+            catalog = Catalog(
+                locale=lang,
+                project="mali-civilian-harm",
+                creation_date=FIXED_DATE,
+                revision_date=FIXED_DATE,
+                language_team=f"{lang} <none>",
+                last_translator="Project translators",
+                msgid_bugs_address="",
+                copyright_holder="the project's contributors",
+                header_comment="# French messages of the reports (analysis/report/i18n.py).\n"
+                "# Edit msgstr only; `make messages` refreshes msgids from the code.",
+                fuzzy=False,
+            )
         catalog.update(template, update_header_comment=False)
         catalog.revision_date = FIXED_DATE
         catalog.creation_date = FIXED_DATE

@@ -2,9 +2,13 @@
 
 A notebook receives its inputs in one way only: the renderer injects a cell right after the
 notebook's ``parameters`` cell (papermill's convention) that sets ``PROCESSED``, the folder of
-validated tables it reads. Both cells are removed before export: they are plumbing, and a page
-must not depend on where a build ran. In JupyterLab nothing is injected and the parameters cell's
-default (the project's data/processed) applies. The kernel's environment is built here and
+validated tables it reads, and ``LANG``, the language of the edition being built (``en`` or
+``fr``). Markdown cells are translated here, before execution: each heading and paragraph is a
+message looked up in the gettext catalogue (``analysis.report.i18n``), so one notebook per topic
+serves both editions and no code is written twice. Both injected cells are removed before
+export: they are plumbing, and a page must not depend on where a build ran. In JupyterLab
+nothing is injected and the parameters cell's defaults (the project's data/processed, English)
+apply. The kernel's environment is built here and
 passed to the kernel explicitly; the renderer's own environment is never changed.
 """
 
@@ -25,6 +29,7 @@ from nbclient.exceptions import CellExecutionError
 from nbconvert import HTMLExporter
 
 from analysis import paths
+from analysis.report import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
 CELL_TIMEOUT = 600
@@ -45,6 +50,13 @@ class Page:
         return f"{self.name}.html"
 
 
+def edition_href(from_lang: str, to_lang: str, name: str) -> str:
+    """The link from a page of one edition to page ``name`` of another (reports/, reports/fr/)."""
+    up = "../" if i18n.FOLDERS[from_lang] else ""
+    folder = i18n.FOLDERS[to_lang]
+    return f"{up}{folder}/{name}" if folder else f"{up}{name}"
+
+
 def discover(notebooks_dir: Path) -> list[Page]:
     """Notebooks named NN-topic.py, in data-flow order."""
     return [Page(p) for p in sorted(notebooks_dir.glob("[0-9][0-9]-*.py"))]
@@ -60,8 +72,17 @@ def is_parameters(cell: nbformat.NotebookNode) -> bool:
     return PARAMETERS_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def load_notebook(page: Page) -> nbformat.NotebookNode:
+def load_notebook(page: Page, lang: str = i18n.SOURCE_LANGUAGE) -> nbformat.NotebookNode:
+    """The notebook with fixed cell ids and its markdown in ``lang``; messages the catalogue
+    lacks stay in English and are listed in ``nb.metadata["untranslated"]``."""
     nb = jupytext.read(page.notebook, fmt="py:percent")
+    locale = i18n.get(lang)
+    untranslated: list[str] = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and lang != i18n.SOURCE_LANGUAGE:
+            cell.source, missing = i18n.translate_markdown(cell.source, locale)
+            untranslated += missing
+    nb.metadata["untranslated"] = untranslated
     # Random cell ids would reach the HTML and break byte-identical rebuilds. The parameters
     # cell is plumbing, not content: it is numbered apart and never reaches the page.
     content = (c for c in nb.cells if not is_parameters(c))
@@ -105,12 +126,18 @@ def kernel_env(root: Path) -> dict[str, str]:
     return env
 
 
-def execute(page: Page, processed: Path, root: Path = paths.ROOT) -> nbformat.NotebookNode:
-    """Run a notebook on ``processed`` in a fresh kernel; the injected cell is removed after."""
-    nb = load_notebook(page)
+def execute(
+    page: Page, processed: Path, root: Path = paths.ROOT, lang: str = i18n.SOURCE_LANGUAGE
+) -> nbformat.NotebookNode:
+    """Run a notebook on ``processed`` in a fresh kernel, building the ``lang`` edition; the
+    injected cell is removed after."""
+    nb = load_notebook(page, lang)
     at = parameters_index(nb, page) + 1
     nb.cells.insert(
-        at, nbformat.v4.new_code_cell(f"PROCESSED = {str(processed)!r}", id=INJECTED_ID)
+        at,
+        nbformat.v4.new_code_cell(
+            f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}", id=INJECTED_ID
+        ),
     )
     # Kernels talk to this process over Unix sockets in a private folder, not TCP: several
     # kernels started at once could otherwise pick the same free port ("Address already in
@@ -160,14 +187,26 @@ def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: CellExecutionEr
     return "\n".join(lines)
 
 
-def environment() -> jinja2.Environment:
+def environment(lang: str = i18n.SOURCE_LANGUAGE) -> jinja2.Environment:
+    """Templates in ``lang``: ``{% trans %}`` and ``_()`` read the catalogue, ``L`` formats
+    numbers and dates (``L.range``, ``L.date``, ``L.month``)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.globals["css"] = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    # Whitespace inside {% trans %} blocks is the template's layout, not the message's.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.globals.update(
+        css=(TEMPLATES / "style.css").read_text(encoding="utf-8"),
+        L=i18n.get(lang),
+        lang=lang,
+        languages=[(code, i18n.NATIVE_NAMES[code]) for code in i18n.LANGUAGES],
+        edition_href=lambda to_lang, name: edition_href(lang, to_lang, name),
+    )
     return env
 
 
@@ -181,7 +220,12 @@ def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 
 def export_page(
-    nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict], footer: dict
+    nb: nbformat.NotebookNode,
+    page: Page,
+    key: str,
+    nav: list[dict],
+    footer: dict,
+    lang: str = i18n.SOURCE_LANGUAGE,
 ) -> str:
     exporter = HTMLExporter(
         template_name="basic",
@@ -191,7 +235,7 @@ def export_page(
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.name}})
     return (
-        environment()
+        environment(lang)
         .get_template("page.html.j2")
         .render(
             title=page_title(nb, page.name),
