@@ -171,8 +171,10 @@ def render(
             atomic.fault_point(f"render: writing {page.html_name}")
             atomic.write_text(target, html)
             print(f"{shown(target, reports)}: built", flush=True)
+    # A notebook that fails fails in both editions, with the same message: report it once.
+    failures = sorted(set(failures))
     if failures:
-        print("\n" + "\n\n".join(sorted(failures)), file=sys.stderr)
+        print("\n" + "\n\n".join(failures), file=sys.stderr)
         print(
             f"\n{len(failures)} notebook(s) failed; their previous pages and the index were "
             "left as they were.",

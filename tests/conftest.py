@@ -63,3 +63,24 @@ def repo_copy(target: Path) -> Path:
     for env_dir in (".venv", ".tools"):
         os.symlink(ROOT / env_dir, target / env_dir)
     return target
+
+
+def make(copy: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
+    """Run make in a repository copy, with a fixed SOURCE_DATE_EPOCH and no test variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
+    env["SOURCE_DATE_EPOCH"] = "1700000000"
+    result = subprocess.run(
+        ["make", "-C", str(copy), *targets], env=env, capture_output=True, text=True, timeout=900
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"make {targets} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """A temporary copy of the repository with both editions built by `make report` (shared
+    by the browser and edition tests, so the build runs once per session)."""
+    target = repo_copy(tmp_path_factory.mktemp("site") / "repo")
+    make(target, "report")
+    return target

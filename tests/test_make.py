@@ -7,26 +7,14 @@ exercises the Makefile, the pipeline and the renderer, not the package download.
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import repo_copy
+from tests.conftest import make, repo_copy
 
 pytestmark = pytest.mark.slow
-
-
-def make(copy: Path, *targets: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
-    env["SOURCE_DATE_EPOCH"] = "1700000000"
-    result = subprocess.run(
-        ["make", "-C", str(copy), *targets], env=env, capture_output=True, text=True, timeout=900
-    )
-    if check and result.returncode != 0:
-        raise AssertionError(f"make {targets} failed:\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 def digest(folder: Path) -> dict[str, str]:

@@ -25,7 +25,7 @@ def project_copy(tmp: Path) -> Path:
         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
     )
     os.symlink(ROOT / "analysis", root / "analysis")
-    for name in ("matplotlibrc", "METHODOLOGY.md", "uv.lock"):
+    for name in ("matplotlibrc", "METHODOLOGY.md", "METHODOLOGY.fr.md", "uv.lock"):
         shutil.copy2(ROOT / name, root / name)
     return root
 
@@ -47,15 +47,20 @@ def built(tmp_path_factory):
 
 
 def pages(reports: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(reports.glob("*.html"))}
+    """Every page of both editions, named by its path under reports/ (fr/index.html)."""
+    return {
+        str(p.relative_to(reports)): p.read_text(encoding="utf-8")
+        for p in sorted(reports.rglob("*.html"))
+    }
 
 
 def test_every_notebook_becomes_a_page_plus_index(built):
     root, _, reports = built
     names = set(pages(reports))
     expected = {f"{p.stem}.html" for p in (root / "notebooks").glob("[0-9][0-9]-*.py")}
+    expected |= {"index.html", "appendix.html", "methodology.html"}
     assert expected <= names
-    assert {"index.html", "appendix.html", "methodology.html"} <= names
+    assert {f"fr/{name}" for name in expected} <= names
 
 
 def test_pages_are_self_contained(built):
@@ -90,6 +95,10 @@ def test_index_states_ranges_and_grades(built):
     assert "328–531" in index  # all grades
     assert "grades A and B" in index
     assert "March 2022" in index
+    french = pages(built[2])["fr/index.html"]
+    assert "326–529" in french and "328–531" in french
+    assert "niveaux de preuve A et B" in french
+    assert "mars 2022" in french
 
 
 def test_code_is_hidden(built):
@@ -102,9 +111,9 @@ def test_unchanged_inputs_rebuild_nothing(built, capsys):
     root, processed, reports = built
     # Pages are replaced atomically (a new inode) when rebuilt; an up-to-date page keeps its
     # inode and bytes (only its time stamp is refreshed, for make).
-    before = {p: p.stat().st_ino for p in reports.glob("[0-9]*.html")}
+    before = {p: p.stat().st_ino for p in reports.rglob("[0-9]*.html")}
     assert render.render(root, processed, reports) == 0
-    after = {p: p.stat().st_ino for p in reports.glob("[0-9]*.html")}
+    after = {p: p.stat().st_ino for p in reports.rglob("[0-9]*.html")}
     assert before == after
     assert "01-data-quality.html: built" not in capsys.readouterr().out
 

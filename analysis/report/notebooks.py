@@ -52,6 +52,8 @@ class Page:
 
 def edition_href(from_lang: str, to_lang: str, name: str) -> str:
     """The link from a page of one edition to page ``name`` of another (reports/, reports/fr/)."""
+    if from_lang == to_lang:
+        return name
     up = "../" if i18n.FOLDERS[from_lang] else ""
     folder = i18n.FOLDERS[to_lang]
     return f"{up}{folder}/{name}" if folder else f"{up}{name}"
