@@ -19,7 +19,7 @@ PROCESSED = None
 import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, metrics
+from analysis.report import charts, data, findings, metrics
 from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS
 
 processed = data.load(PROCESSED)
@@ -42,14 +42,11 @@ HTML(
 # source, or only a party to the conflict. Headline figures use grades A and B.
 
 # %%
-by_year_grade = pd.crosstab(incidents["year"], incidents["evidence_grade"]).reindex(
-    columns=list(EVIDENCE_GRADES), fill_value=0
-)
-by_year_grade.index = pd.to_datetime(by_year_grade.index.astype(str) + "-01-01")
+by_year_grade = metrics.yearly_counts(incidents, "evidence_grade", EVIDENCE_GRADES)
 fig = charts.stacked_counts_chart(
     by_year_grade,
     labels={g: f"Grade {g}" for g in EVIDENCE_GRADES},
-    title="Most incidents rest on human-rights, UN or wire reporting",
+    title=findings.grades_title(by_year_grade.sum()),
     ylabel="Incidents per year",
     source="Source: project compilation; grade from the kinds of sources cited per incident "
     "(A: human-rights organisation or UN body; B: wire, international media or research "
@@ -66,26 +63,7 @@ charts.show(
 )
 
 # %%
-flags = pd.DataFrame(
-    {
-        "Incidents": [
-            len(incidents),
-            int(incidents["single_source"].sum()),
-            int(incidents["party_claims_only"].sum()),
-            int(incidents["civilians_killed_min"].isna().sum()),
-            int((incidents["date_precision"] != "day").sum()),
-            int(incidents["latitude"].isna().sum()),
-        ]
-    },
-    index=[
-        "All incidents",
-        "Backed by one publisher only",
-        "Only a party to the conflict gave a figure",
-        "No figure for civilians killed (injured or missing only)",
-        "Date known only to the week or month",
-        "Without coordinates",
-    ],
-)
+flags = metrics.quality_flags(incidents)
 HTML(charts.table_html(flags.reset_index().rename(columns={"index": "Check"})))
 
 # %% [markdown]
@@ -154,7 +132,7 @@ HTML(charts.table_html(table))
 
 # %%
 monthly = metrics.monthly_range(incidents)
-empty = monthly.index[monthly["incidents"] == 0]
+empty = metrics.empty_months(monthly)
 HTML(
     f"<p>{len(empty)} of {len(monthly)} months between {monthly.index.min():%B %Y} and "
     f"{monthly.index.max():%B %Y} hold no incident in the dataset.</p>"

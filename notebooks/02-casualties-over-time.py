@@ -74,13 +74,7 @@ charts.show(
 )
 
 # %%
-spread = incidents["civilians_killed_max"] - incidents["civilians_killed_min"]
-widest = incidents.loc[spread.fillna(-1).idxmax()]
-claims = processed.claims[
-    (processed.claims["incident_id"] == widest["incident_id"])
-    & (processed.claims["victim_group"] == "civilians")
-    & (processed.claims["outcome"] == "killed")
-]
+widest, claims = metrics.widest_disagreement(incidents, processed.claims)
 claim_table = pd.DataFrame(
     {
         "Source": claims["publisher"],
@@ -89,8 +83,9 @@ claim_table = pd.DataFrame(
             charts.fmt_range(int(a), int(b))
             for a, b in zip(claims["count_min"], claims["count_max"], strict=True)
         ],
-        "Counts towards the range": claims["is_party_claim"].map(
-            {False: "yes", True: "no: a party to the conflict"}
+        # The range rule: a party's claim counts only where no independent source gave one.
+        "Counts towards the range": claims["counts_towards_range"].map(
+            {True: "yes", False: "no: a party to the conflict, and independent figures exist"}
         ),
     }
 )
@@ -107,13 +102,7 @@ HTML(
 # ## Year by year
 
 # %%
-yearly = incidents.groupby("year").agg(
-    incidents=("incident_id", "size"),
-    killed_min=("civilians_killed_min", "sum"),
-    killed_max=("civilians_killed_max", "sum"),
-    children_min=("children_killed_min", "sum"),
-    children_max=("children_killed_max", "sum"),
-)
+yearly = metrics.yearly_range(incidents)
 table = yearly.reset_index().assign(
     **{
         "Civilians reported killed": lambda t: [

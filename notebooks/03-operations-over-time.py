@@ -15,56 +15,42 @@
 PROCESSED = None
 
 # %%
-import pandas as pd
 from IPython.display import display
 
-from analysis.report import charts, data, metrics
+from analysis.report import charts, data, findings, metrics
 from analysis.vocab import OPERATION_TYPES, PERPETRATOR_GROUPS
 
 processed = data.load(PROCESSED)
 incidents, events = processed.incidents, processed.context_events
-quarter = incidents.assign(month=incidents["date_start"].dt.to_period("Q").dt.to_timestamp())
-quarters = pd.date_range(quarter["month"].min(), quarter["month"].max(), freq="QS")
 
 # %%
-by_type = metrics.monthly_counts(quarter, "operation_type", OPERATION_TYPES, months=quarters)
-drone_first = incidents.loc[incidents["operation_type"] == "drone_strike", "date_start"].min()
+by_type = metrics.quarterly_counts(incidents, "operation_type", OPERATION_TYPES)
 fig = charts.stacked_counts_chart(
     by_type,
     labels=OPERATION_TYPES,
-    title="Drone strikes joined ground raids and executions from late 2023",
+    title=findings.operations_title(by_type, incidents),
     ylabel="Incidents per quarter",
     source="Source: project compilation, all evidence grades. Each incident counts once, in the "
     "quarter in which it started.",
     events=events,
     xlabel="Quarter in which the incident started",
 )
-charts.show(
-    fig,
-    alt="Drone strikes joined ground raids and executions from late 2023: incidents per quarter "
-    "by type of operation, where ground raids and executions of detainees dominate and the first "
-    f"drone strike recorded dates from {drone_first:%B %Y}.",
-)
+charts.show(fig, alt=findings.operations_alt(by_type))
 
 # %%
 group_order = list(dict.fromkeys(PERPETRATOR_GROUPS.values()))
-by_group = metrics.monthly_counts(quarter, "perpetrator_group", group_order, months=quarters)
-share = (incidents["perpetrator_group"] == group_order[1]).mean()
+by_group = metrics.quarterly_counts(incidents, "perpetrator_group", group_order)
 fig = charts.stacked_counts_chart(
     by_group,
     labels={g: g for g in group_order},
-    title=f"{share:.0%} of incidents are alleged against Malian forces with Russian forces",
+    title=findings.perpetrators_title(incidents),
     ylabel="Incidents per quarter",
     source="Source: project compilation, all evidence grades. Alleged perpetrator as reported by "
     "the sources; the Malian authorities have denied many of these allegations.",
     events=events,
     xlabel="Quarter in which the incident started",
 )
-charts.show(
-    fig,
-    alt=f"Incidents per quarter by alleged perpetrator; {share:.0%} involve Malian forces with "
-    "Wagner or Africa Corps, most of the rest Malian forces alone.",
-)
+charts.show(fig, alt=findings.perpetrators_alt(incidents))
 
 # %% [markdown]
 # ## Civilians reported killed by type of operation and alleged perpetrator (grades A and B)

@@ -97,7 +97,7 @@ if events is not None:
 
 # %%
 if events is not None:
-    linked = links.drop_duplicates(["incident_id", "dataset"])
+    linked = compare.best_links(links)
     summary = pd.crosstab(linked["dataset"], linked["agreement"])
     summary.columns.name = None
     display(HTML(charts.table_html(summary.reset_index(names="Export"))))

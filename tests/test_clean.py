@@ -26,8 +26,14 @@ def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
         "sources.parquet",
         "context_events.parquet",
         "published_totals.parquet",
+        "geo_outline.parquet",
+        "region_points.parquet",
         "validation_report.md",
     }
+    # The map's files are inputs like any other: an edit to them rebuilds the map page.
+    assert {"data/raw/geo/mali_outline.csv", "data/hand/region_capitals.csv"} <= set(
+        record["inputs"]
+    )
     for name, meta in record["outputs"].items():
         assert sha256_file(out / name) == meta["sha256"]
     for name, meta in record["inputs"].items():

@@ -344,8 +344,8 @@ def test_verify_inputs_names_changed_and_missing_files(raw_dir, tmp_path):
 def test_clean_fails_when_raw_changes_during_the_build(raw_dir, tmp_path, monkeypatch, capsys):
     real_run = clean.run
 
-    def run_then_edit(raw, out, hand):
-        record = real_run(raw, out, hand)
+    def run_then_edit(raw, out, hand, geo):
+        record = real_run(raw, out, hand, geo)
         edit = raw / "sources.csv"
         edit.write_text(edit.read_text(encoding="utf-8") + "\n", encoding="utf-8")
         return record

@@ -33,12 +33,14 @@ def build_claims(casualties: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
     claims = casualties.merge(src, on="source_id", how="left", validate="many_to_one")
     assert len(claims) == len(casualties), "join with sources changed the row count"
     claims["is_party_claim"] = claims["source_kind"].eq("party_to_conflict")
+    claims["counts_towards_range"] = counts_towards_range(claims)
     columns = [
         "incident_id",
         "source_id",
         "publisher",
         "source_kind",
         "is_party_claim",
+        "counts_towards_range",
         "victim_group",
         "outcome",
         "count_min",
@@ -52,15 +54,21 @@ def build_claims(casualties: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFram
     )
 
 
-def claim_ranges(claims: pd.DataFrame) -> pd.DataFrame:
-    """Per incident x victim group x outcome: [lowest min, highest max] of the counted claims.
+def counts_towards_range(claims: pd.DataFrame) -> pd.Series:
+    """Whether each claim counts towards its incident's range (the range rule).
 
-    Independent claims are counted; party claims only where no independent claim exists for
-    that incident, group and outcome.
+    Independent claims always count; a party's claim counts only where no independent claim
+    exists for that incident, victim group and outcome.
     """
     key = ["incident_id", "victim_group", "outcome"]
     has_independent = (~claims["is_party_claim"]).groupby([claims[k] for k in key]).transform("any")
-    counted = claims[~claims["is_party_claim"] | ~has_independent]
+    return (~claims["is_party_claim"] | ~has_independent).astype(bool)
+
+
+def claim_ranges(claims: pd.DataFrame) -> pd.DataFrame:
+    """Per incident x victim group x outcome: [lowest min, highest max] of the counted claims."""
+    key = ["incident_id", "victim_group", "outcome"]
+    counted = claims[counts_towards_range(claims)]
     return (
         counted.groupby(key, as_index=False, observed=True)
         .agg(count_min=("count_min", "min"), count_max=("count_max", "max"))

@@ -297,6 +297,7 @@ class Claims(pa.DataFrameModel):
     publisher: Series[str]
     source_kind: Series[str] = pa.Field(**_isin(SOURCE_KINDS))
     is_party_claim: Series[bool]
+    counts_towards_range: Series[bool]
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
     outcome: Series[str] = pa.Field(**_isin(OUTCOMES))
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0)

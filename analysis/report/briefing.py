@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.report import charts, data, i18n, metrics
+from analysis.report.findings import perpetrator_phrase
 from analysis.report.i18n import N_, _
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
@@ -38,29 +39,6 @@ def build_date() -> str:
 def long_date(value: pd.Timestamp) -> str:
     """'6 March 2026' / '6 mars 2026': no zero padding, month in words."""
     return i18n.active().date(value)
-
-
-# Perpetrator groups (analysis.vocab.PERPETRATOR_GROUPS) as a reader would say them in a
-# sentence; each is a message of the catalogue.
-PERPETRATOR_PHRASES = {
-    "Malian forces alone": N_("Malian forces alone"),
-    "With Russian forces (Wagner / Africa Corps)": N_(
-        "Malian forces with Russian forces (Wagner / Africa Corps)"
-    ),
-    "With Dozo militia": N_("Malian forces with Dozo militia"),
-    "Unidentified state-aligned": N_("Unidentified state-aligned forces"),
-}
-
-
-def perpetrator_phrase(group: str) -> str:
-    """A perpetrator group as a reader would say it: 'Malian forces with Dozo militia'."""
-    if group in PERPETRATOR_PHRASES:
-        return _(PERPETRATOR_PHRASES[group])
-    if group.startswith("With "):
-        return "Malian forces with " + group[len("With ") :]
-    if group.lower().startswith("unidentified"):
-        return f"{group} forces"
-    return group
 
 
 def region_name(region: str | None) -> str | None:

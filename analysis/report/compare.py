@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.pipeline.linkage import BASIS_ORDER
 from analysis.report import charts
 from analysis.report.i18n import _
 
@@ -47,3 +48,11 @@ def multi_range_chart(
     charts._month_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=1)
     return charts._finish(fig, source)
+
+
+def best_links(links: pd.DataFrame) -> pd.DataFrame:
+    """The best candidate event per curated incident and export: the strongest place match
+    (distance, then locality, cercle, region), then the fewest days apart, then the nearest."""
+    ranked = links.assign(_rank=links["match_basis"].map(BASIS_ORDER))
+    ranked = ranked.sort_values(["incident_id", "dataset", "_rank", "day_gap", "km", "event_id"])
+    return ranked.drop_duplicates(["incident_id", "dataset"]).drop(columns="_rank")

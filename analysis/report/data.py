@@ -13,7 +13,15 @@ import pandas as pd
 from analysis import paths
 from analysis.pipeline import manifest
 
-TABLE_NAMES = ("incidents", "claims", "sources", "context_events", "published_totals")
+TABLE_NAMES = (
+    "incidents",
+    "claims",
+    "sources",
+    "context_events",
+    "published_totals",
+    "geo_outline",
+    "region_points",
+)
 
 
 class ProcessedDataError(RuntimeError):
@@ -27,6 +35,8 @@ class Processed:
     sources: pd.DataFrame
     context_events: pd.DataFrame
     published_totals: pd.DataFrame
+    geo_outline: pd.DataFrame
+    region_points: pd.DataFrame
     manifest: dict
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 

@@ -13,9 +13,9 @@ from analysis.report.data import Processed
 
 def outline(processed: Processed) -> pd.DataFrame:
     """Mali's boundary as rows of (ring, lon, lat)."""
-    return processed.extra["geo_outline"]
+    return processed.geo_outline
 
 
 def region_points(processed: Processed) -> pd.DataFrame:
     """One point per normalised region, at its capital (columns region, lon, lat)."""
-    return processed.extra["region_points"]
+    return processed.region_points

@@ -7,7 +7,7 @@ that carry a figure. Incidents without a figure for the measure are counted apar
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pandas as pd
 
@@ -145,3 +145,92 @@ def coverage_of_published(incidents: pd.DataFrame, totals: pd.DataFrame) -> pd.D
             }
         )
     return pd.DataFrame(rows)
+
+
+def quarter_index(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
+    """Every quarter from ``start``'s to ``end``'s, as quarter-start timestamps."""
+    return pd.date_range(
+        pd.Timestamp(start).to_period("Q").to_timestamp(),
+        pd.Timestamp(end).to_period("Q").to_timestamp(),
+        freq="QS",
+        name="month",
+    )
+
+
+def quarterly_counts(incidents: pd.DataFrame, by: str, categories: Iterable[str]) -> pd.DataFrame:
+    """Incidents per quarter (in which each started) and category, every quarter present."""
+    quarters = incidents.assign(month=incidents["date_start"].dt.to_period("Q").dt.to_timestamp())
+    index = quarter_index(quarters["month"].min(), quarters["month"].max())
+    return monthly_counts(quarters, by, categories, months=index)
+
+
+def yearly_counts(incidents: pd.DataFrame, by: str, categories: Iterable[str]) -> pd.DataFrame:
+    """Incidents per year (in which each started) and category, as year-start timestamps."""
+    table = pd.crosstab(incidents["year"], incidents[by]).reindex(
+        columns=list(categories), fill_value=0
+    )
+    years = range(int(incidents["year"].min()), int(incidents["year"].max()) + 1)
+    table = table.reindex(list(years), fill_value=0)
+    table.index = pd.to_datetime([f"{y}-01-01" for y in table.index])
+    table.index.name = "month"
+    return table.astype("int64")
+
+
+def yearly_range(incidents: pd.DataFrame) -> pd.DataFrame:
+    """Per year: incidents and the ranges of civilians and of children reported killed."""
+    grouped = incidents.groupby("year")
+    return pd.DataFrame(
+        {
+            "incidents": grouped.size(),
+            "killed_min": grouped["civilians_killed_min"].sum(),
+            "killed_max": grouped["civilians_killed_max"].sum(),
+            "children_min": grouped["children_killed_min"].sum(),
+            "children_max": grouped["children_killed_max"].sum(),
+        }
+    ).astype("int64")
+
+
+# Data-quality checks shown on the data-quality page: label -> which incidents it flags.
+QUALITY_FLAGS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
+    "All incidents": lambda t: pd.Series(True, index=t.index),
+    "Backed by one publisher only": lambda t: t["single_source"].astype(bool),
+    "Only a party to the conflict gave a figure": lambda t: t["party_claims_only"].astype(bool),
+    "No figure for civilians killed (injured or missing only)": lambda t: t[
+        "civilians_killed_min"
+    ].isna(),
+    "Date known only to the week or month": lambda t: t["date_precision"].ne("day"),
+    "Without coordinates": lambda t: t["latitude"].isna(),
+}
+
+
+def quality_flags(incidents: pd.DataFrame) -> pd.Series:
+    """Number of incidents each data-quality check flags, in the order of QUALITY_FLAGS."""
+    return pd.Series(
+        {label: int(flag(incidents).sum()) for label, flag in QUALITY_FLAGS.items()},
+        name="Incidents",
+    )
+
+
+def widest_disagreement(incidents: pd.DataFrame, claims: pd.DataFrame):
+    """The incident whose civilians-killed range is widest, with its civilians-killed claims.
+
+    Ties go to the earliest incident. Returns (incident row, claims) or None without figures.
+    """
+    spread = incidents["civilians_killed_max"] - incidents["civilians_killed_min"]
+    if spread.notna().sum() == 0:
+        return None
+    ranked = incidents.assign(_spread=spread).dropna(subset=["_spread"])
+    widest = ranked.sort_values(
+        ["_spread", "date_start", "incident_id"], ascending=[False, True, True]
+    ).iloc[0]
+    own = claims[
+        (claims["incident_id"] == widest["incident_id"])
+        & (claims["victim_group"] == "civilians")
+        & (claims["outcome"] == "killed")
+    ]
+    return widest.drop(labels="_spread"), own
+
+
+def empty_months(monthly: pd.DataFrame) -> pd.DatetimeIndex:
+    """Months in the series that hold no incident."""
+    return monthly.index[monthly["incidents"] == 0]
