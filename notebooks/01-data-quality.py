@@ -11,25 +11,38 @@
 # duplicates). A build that fails any rule writes nothing.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
 import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, findings, metrics
-from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS
+from analysis.report import charts, data, findings, i18n, metrics
+from analysis.report.i18n import _
+from analysis.vocab import EVIDENCE_GRADES, OUTCOMES, SOURCE_KINDS, VICTIM_GROUPS
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 incidents, claims, sources = processed.incidents, processed.claims, processed.sources
-rows = processed.manifest["rows"]
+rows = {name: L.number(n) for name, n in processed.manifest["rows"].items()}
 HTML(
-    f"<p>The build validated <strong>{rows['incidents']}</strong> incidents, "
-    f"<strong>{rows['claims']}</strong> casualty claims and <strong>{rows['sources']}</strong> "
-    f"published sources, with {rows['context_events']} context events and "
-    f"{rows['published_totals']} published period totals.</p>"
+    "<p>"
+    + _(
+        "The build validated <strong>{incidents}</strong> incidents, <strong>{claims}</strong> "
+        "casualty claims and <strong>{sources}</strong> published sources, with {events} context "
+        "events and {totals} published period totals."
+    ).format(
+        incidents=rows["incidents"],
+        claims=rows["claims"],
+        sources=rows["sources"],
+        events=rows["context_events"],
+        totals=rows["published_totals"],
+    )
+    + "</p>"
 )
 
 # %% [markdown]
@@ -45,26 +58,41 @@ HTML(
 by_year_grade = metrics.yearly_counts(incidents, "evidence_grade", EVIDENCE_GRADES)
 fig = charts.stacked_counts_chart(
     by_year_grade,
-    labels={g: f"Grade {g}" for g in EVIDENCE_GRADES},
+    labels={g: _("Grade {grade}").format(grade=g) for g in EVIDENCE_GRADES},
     title=findings.grades_title(by_year_grade.sum()),
-    ylabel="Incidents per year",
-    source="Source: project compilation; grade from the kinds of sources cited per incident "
-    "(A: human-rights organisation or UN body; B: wire, international media or research "
-    "organisation; C: single national source or a party to the conflict).",
-    xlabel="Year in which the incident started",
+    ylabel=_("Incidents per year"),
+    source=_(
+        "Source: project compilation; grade from the kinds of sources cited per incident "
+        "(A: human-rights organisation or UN body; B: wire, international media or research "
+        "organisation; C: single national source or a party to the conflict)."
+    ),
+    xlabel=_("Year in which the incident started"),
     bar_width=250,
 )
 best_year = by_year_grade.sum(axis=1).idxmax().year
 charts.show(
     fig,
-    alt=f"Incidents per year by evidence grade; {best_year} holds the most incidents. "
-    f"Grades: A {int(by_year_grade['A'].sum())}, B {int(by_year_grade['B'].sum())}, "
-    f"C {int(by_year_grade['C'].sum())}.",
+    alt=_(
+        "Incidents per year by evidence grade; {year} holds the most incidents. "
+        "Grades: A {a}, B {b}, C {c}."
+    ).format(
+        year=best_year,
+        a=L.number(by_year_grade["A"].sum()),
+        b=L.number(by_year_grade["B"].sum()),
+        c=L.number(by_year_grade["C"].sum()),
+    ),
 )
 
 # %%
 flags = metrics.quality_flags(incidents)
-HTML(charts.table_html(flags.reset_index().rename(columns={"index": "Check"})))
+flags.index = [_(label) for label in flags.index]
+HTML(
+    charts.table_html(
+        pd.DataFrame(
+            {_("Check"): flags.index, _("Incidents"): [L.number(n) for n in flags.to_numpy()]}
+        )
+    )
+)
 
 # %% [markdown]
 # ## Who reported it?
@@ -80,8 +108,17 @@ kinds = (
     .agg(incidents=("incident_id", "nunique"), sources=("source_id", "nunique"))
     .sort_values("incidents", ascending=False)
 )
-kinds.index = [SOURCE_KINDS[k] for k in kinds.index]
-HTML(charts.table_html(kinds.reset_index().rename(columns={"index": "Kind of source"})))
+HTML(
+    charts.table_html(
+        pd.DataFrame(
+            {
+                _("Kind of source"): [L.label(SOURCE_KINDS, k) for k in kinds.index],
+                _("Incidents"): [L.number(n) for n in kinds["incidents"]],
+                _("Sources"): [L.number(n) for n in kinds["sources"]],
+            }
+        )
+    )
+)
 
 # %% [markdown]
 # ## How much of the published totals does the dataset cover?
@@ -97,19 +134,23 @@ coverage = metrics.coverage_of_published(incidents, processed.published_totals)
 publisher = sources.set_index("source_id")["publisher"]
 table = pd.DataFrame(
     {
-        "Published by": coverage["source_id"].map(publisher),
-        "Period": coverage["period_start"].dt.strftime("%Y-%m-%d")
-        + " to "
-        + coverage["period_end"].dt.strftime("%Y-%m-%d"),
-        "Scope as published": coverage["perpetrator_scope"],
-        "Measure": coverage["measure"],
-        "Published figure": [
+        _("Published by"): coverage["source_id"].map(publisher),
+        _("Period"): [
+            _("{start} to {end}").format(start=L.iso(a), end=L.iso(b))
+            for a, b in zip(coverage["period_start"], coverage["period_end"], strict=True)
+        ],
+        _("Scope as published"): L.column(coverage, "perpetrator_scope"),
+        _("Measure"): [
+            f"{L.label(VICTIM_GROUPS, g)}, {L.label(OUTCOMES, o).lower()}"
+            for g, o in zip(coverage["victim_group"], coverage["outcome"], strict=True)
+        ],
+        _("Published figure"): [
             charts.fmt_range(a, b)
             for a, b in zip(coverage["published_min"], coverage["published_max"], strict=True)
         ],
-        "Wording": coverage["source_wording"],
-        "Dataset (incidents)": [
-            f"{charts.fmt_range(a, b)} ({n})"
+        _("Wording"): coverage["source_wording"],
+        _("Dataset (incidents)"): [
+            f"{charts.fmt_range(a, b)} ({L.number(n)})"
             for a, b, n in zip(
                 coverage["dataset_min"],
                 coverage["dataset_max"],
@@ -117,8 +158,8 @@ table = pd.DataFrame(
                 strict=True,
             )
         ],
-        "Dataset minimum as share of published": coverage["share_of_published_min"].map(
-            lambda v: "–" if pd.isna(v) else f"{v:.0%}"
+        _("Dataset minimum as share of published"): coverage["share_of_published_min"].map(
+            lambda v: "–" if pd.isna(v) else L.percent(v)
         ),
     }
 )
@@ -134,6 +175,14 @@ HTML(charts.table_html(table))
 monthly = metrics.monthly_range(incidents)
 empty = metrics.empty_months(monthly)
 HTML(
-    f"<p>{len(empty)} of {len(monthly)} months between {monthly.index.min():%B %Y} and "
-    f"{monthly.index.max():%B %Y} hold no incident in the dataset.</p>"
+    "<p>"
+    + _(
+        "{empty} of {months} months between {first} and {last} hold no incident in the dataset."
+    ).format(
+        empty=L.number(len(empty)),
+        months=L.number(len(monthly)),
+        first=L.month(monthly.index.min()),
+        last=L.month(monthly.index.max()),
+    )
+    + "</p>"
 )

@@ -11,17 +11,21 @@
 # low and high estimates. Each is shown as its own range, never merged into one number.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
 import pandas as pd
 from IPython.display import HTML, display
 
-from analysis.report import charts, compare, data, metrics
+from analysis.report import charts, compare, data, i18n, metrics
+from analysis.report.i18n import _
 from analysis.vocab import OPERATION_TYPES
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 events = processed.extra.get("events")
 links = processed.extra.get("links")
@@ -29,12 +33,16 @@ exports = processed.manifest.get("exports", {})
 if events is None:
     display(
         HTML(
-            "<p class='note'>No ACLED or UCDP export was present when this report was built, so "
-            "there is nothing to compare. To add one, save a Mali (or Africa-wide) export as CSV "
-            "in <code>data/raw/acled/</code> or <code>data/raw/ucdp/</code> (see "
-            "<code>data/raw/README-exports.md</code>; <code>make fetch-acled</code> and "
-            "<code>make fetch-ucdp</code> download one with your own credentials) and run "
-            "<code>make report</code> again.</p>"
+            "<p class='note'>"
+            + _(
+                "No ACLED or UCDP export was present when this report was built, so there is "
+                "nothing to compare. To add one, save a Mali (or Africa-wide) export as CSV in "
+                "<code>data/raw/acled/</code> or <code>data/raw/ucdp/</code> (see "
+                "<code>data/raw/README-exports.md</code>; <code>make fetch-acled</code> and "
+                "<code>make fetch-ucdp</code> download one with your own credentials) and run "
+                "<code>make report</code> again."
+            )
+            + "</p>"
         )
     )
 
@@ -47,23 +55,28 @@ if events is not None:
     start = min(curated["month"].min(), events["month"].min())
     end = max(curated["month"].max(), events["month"].max())
     months = metrics.month_index(start, end)
-    series = {"Curated record (grades A and B)": metrics.monthly_range(curated, months=months)}
+    series = {_("Curated record (grades A and B)"): metrics.monthly_range(curated, months=months)}
     for name, part in events.groupby("dataset"):
         series[name.upper()] = metrics.monthly_range(part, months=months)
     fig = compare.multi_range_chart(
         series,
-        title="Civilian deaths by source, as ranges",
-        ylabel="Civilians reported killed per month",
-        source="Sources: project compilation; "
+        title=_("Civilian deaths by source, as ranges"),
+        ylabel=_("Civilians reported killed per month"),
+        # The exports' attributions are their licence terms, quoted as the providers word them.
+        source=_("Sources: project compilation")
+        + L.punct(";")
+        + " "
         + "; ".join(meta["attribution"] for meta in exports.values()),
     )
     totals = {k: (int(v["min"].sum()), int(v["max"].sum())) for k, v in series.items()}
     display(
         charts.show(
             fig,
-            alt="Monthly civilian deaths by source as ranges: "
-            + "; ".join(f"{k} {charts.fmt_range(*v)}" for k, v in totals.items())
-            + ".",
+            alt=_("Monthly civilian deaths by source as ranges: {totals}.").format(
+                totals=(L.punct(";") + " ").join(
+                    f"{k} {charts.fmt_range(*v)}" for k, v in totals.items()
+                )
+            ),
         )
     )
 
@@ -76,7 +89,7 @@ if events is not None:
 if events is not None:
     table = pd.concat(
         {
-            "Curated": processed.incidents["operation_type"].value_counts(),
+            _("Curated"): processed.incidents["operation_type"].value_counts(),
             **{
                 name.upper(): part["operation_type"].value_counts()
                 for name, part in events.groupby("dataset")
@@ -84,8 +97,8 @@ if events is not None:
         },
         axis=1,
     ).fillna(0)
-    table.index = [OPERATION_TYPES.get(code, code) for code in table.index]
-    display(HTML(charts.table_html(table.astype(int).reset_index(names="Operation type"))))
+    table.index = [L.label(OPERATION_TYPES, code) for code in table.index]
+    display(HTML(charts.table_html(table.astype(int).reset_index(names=_("Operation type")))))
 
 # %% [markdown]
 # ## Which curated incidents the exports also hold
@@ -100,12 +113,21 @@ if events is not None:
     linked = compare.best_links(links)
     summary = pd.crosstab(linked["dataset"], linked["agreement"])
     summary.columns.name = None
-    display(HTML(charts.table_html(summary.reset_index(names="Export"))))
-    share = linked["incident_id"].nunique() / len(processed.incidents)
+    display(HTML(charts.table_html(summary.reset_index(names=_("Export")))))
+    n_linked = linked["incident_id"].nunique()
     display(
         HTML(
-            f"<p>{linked['incident_id'].nunique()} of {len(processed.incidents)} curated incidents "
-            f"({share:.0%}) have at least one candidate event in the exports.</p>"
+            "<p>"
+            + _(
+                "{linked} of {total} curated incidents ({share}) have at least one candidate "
+                "event in the exports."
+            ).format(
+                linked=L.number(n_linked),
+                total=L.number(len(processed.incidents)),
+                share=L.percent(n_linked / len(processed.incidents)),
+            )
+            + "</p>"
         )
     )
+    # Every candidate, with the linkage table's own column names (identifiers, not prose).
     display(HTML(charts.table_html(links)))

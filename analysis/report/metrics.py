@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from analysis.report.i18n import N_
+
 
 def month_index(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
     """Every month from ``start``'s to ``end``'s, as month-start timestamps."""
@@ -133,6 +135,8 @@ def coverage_of_published(incidents: pd.DataFrame, totals: pd.DataFrame) -> pd.D
                     total, "perpetrator_scope_fr", total.perpetrator_scope
                 ),
                 "measure": stem.replace("_", " "),
+                "victim_group": total.victim_group,
+                "outcome": total.outcome,
                 "published_min": int(total.count_min),
                 "published_max": int(total.count_max),
                 "source_wording": total.source_wording,
@@ -191,15 +195,18 @@ def yearly_range(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 # Data-quality checks shown on the data-quality page: label -> which incidents it flags.
+# Labels are messages of the catalogue (N_): the page shows them translated.
 QUALITY_FLAGS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "All incidents": lambda t: pd.Series(True, index=t.index),
-    "Backed by one publisher only": lambda t: t["single_source"].astype(bool),
-    "Only a party to the conflict gave a figure": lambda t: t["party_claims_only"].astype(bool),
-    "No figure for civilians killed (injured or missing only)": lambda t: t[
+    N_("All incidents"): lambda t: pd.Series(True, index=t.index),
+    N_("Backed by one publisher only"): lambda t: t["single_source"].astype(bool),
+    N_("Only a party to the conflict gave a figure"): lambda t: t["party_claims_only"].astype(
+        bool
+    ),
+    N_("No figure for civilians killed (injured or missing only)"): lambda t: t[
         "civilians_killed_min"
     ].isna(),
-    "Date known only to the week or month": lambda t: t["date_precision"].ne("day"),
-    "Without coordinates": lambda t: t["latitude"].isna(),
+    N_("Date known only to the week or month"): lambda t: t["date_precision"].ne("day"),
+    N_("Without coordinates"): lambda t: t["latitude"].isna(),
 }
 
 
