@@ -39,8 +39,10 @@ def operations_title(by_type: pd.DataFrame, incidents: pd.DataFrame) -> str:
     )
     drones = incidents.loc[incidents["operation_type"] == "drone_strike", "date_start"]
     if len(drones):
-        title += locale.punct(";") + " " + _("first drone strike {month}").format(
-            month=locale.month_short(drones.min())
+        title += (
+            locale.punct(";")
+            + " "
+            + _("first drone strike {month}").format(month=locale.month_short(drones.min()))
         )
     return title
 

@@ -199,9 +199,7 @@ def yearly_range(incidents: pd.DataFrame) -> pd.DataFrame:
 QUALITY_FLAGS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
     N_("All incidents"): lambda t: pd.Series(True, index=t.index),
     N_("Backed by one publisher only"): lambda t: t["single_source"].astype(bool),
-    N_("Only a party to the conflict gave a figure"): lambda t: t["party_claims_only"].astype(
-        bool
-    ),
+    N_("Only a party to the conflict gave a figure"): lambda t: t["party_claims_only"].astype(bool),
     N_("No figure for civilians killed (injured or missing only)"): lambda t: t[
         "civilians_killed_min"
     ].isna(),
