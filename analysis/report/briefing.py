@@ -17,7 +17,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.report import charts, data, i18n, metrics
-from analysis.report.findings import perpetrator_phrase
+from analysis.report.findings import lowercase_first, perpetrator_phrase
 from analysis.report.i18n import N_, _
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
@@ -187,6 +187,7 @@ def render_index(
         fmt=charts.fmt_range,
         perpetrators=translated(PERPETRATORS),
         phrase=perpetrator_phrase,
+        lower_first=lowercase_first,
         operations=translated(OPERATION_TYPES),
         grades=translated(EVIDENCE_GRADES),
         kinds=translated(SOURCE_KINDS),
