@@ -36,7 +36,7 @@ def test_incident_without_claims(raw_dir):
     append_row(
         raw_dir / "incidents.csv",
         "echo-2023-01,2023-01-02,2023-01-02,day,Mopti,,Echo,,,,,army,malian_forces,"
-        "ground_raid,Fictional incident without any claim.,,",
+        "ground_raid,Fictional incident without any claim.,Incident fictif sans affirmation.,,",
     )
     assert any(p.value == "echo-2023-01" and "no casualty claim" in p.rule for p in rules(raw_dir))
 
@@ -54,7 +54,8 @@ def test_children_above_civilians_in_one_claim(raw_dir):
 def test_same_place_and_date_needs_distinct_from(raw_dir):
     row = (
         "alpha-2022-03-b,2022-03-27,2022-03-27,day,Mopti,,Alpha,,,,,army,malian_forces,"
-        "ground_raid,Fictional second event at the same place and date.,{distinct},"
+        "ground_raid,Fictional second event at the same place and date.,"
+        "Second événement fictif au même lieu et à la même date.,{distinct},"
     )
     line = append_row(raw_dir / "incidents.csv", row.format(distinct=""))
     append_row(
@@ -80,8 +81,8 @@ def test_unplaceable_incident(raw_dir):
 def test_dangling_distinct_from(raw_dir):
     edit_csv(
         raw_dir / "incidents.csv",
-        "a news agency reported a raid on a market.,,",
-        "a news agency reported a raid on a market.,nowhere-2020-01,",
+        "a fait état d'un raid sur un marché.,,",
+        "a fait état d'un raid sur un marché.,nowhere-2020-01,",
     )
     assert any(p.column == "distinct_from" for p in rules(raw_dir))
 
