@@ -328,7 +328,14 @@ def _write(catalog, path: Path) -> None:
 
     buffer = io.BytesIO()
     write_po(
-        buffer, catalog, width=100, sort_output=True, ignore_obsolete=True, include_previous=False
+        buffer,
+        catalog,
+        width=100,
+        sort_output=True,
+        ignore_obsolete=True,
+        include_previous=False,
+        # File names without line numbers: moving code does not rewrite the catalogue.
+        include_lineno=False,
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(buffer.getvalue())
