@@ -16,8 +16,9 @@ from tests.conftest import ROOT
 from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 CHANGELOG = (
-    "date,incident_id,action,field,old_value,new_value,reason,source_id\n"
-    "2024-01-05,{incident},edited,casualties,9..9,12..15,A later report gave a higher toll.,\n"
+    "date,incident_id,action,field,old_value,new_value,reason,reason_fr,source_id\n"
+    "2024-01-05,{incident},edited,casualties,9..9,12..15,A later report gave a higher toll.,"
+    "Un rapport ultérieur a donné un bilan plus élevé.,\n"
 )
 
 

@@ -141,7 +141,8 @@ DATES = "2022-03-27,2022-03-31"
 COORDS = "14.1,-4.9,1,fictional test gazetteer"
 SAME_PLACE = (
     "alpha-2022-03-b,2022-03-27,2022-03-27,day,Mopti,,Alpha,,,,,army,malian_forces,"
-    "ground_raid,Fictional second event at the same place and date.,,"
+    "ground_raid,Fictional second event at the same place and date.,"
+    "Second événement fictif au même lieu et à la même date.,,"
 )
 
 
@@ -667,7 +668,7 @@ CASES = [
             append("casualties.csv", "alpha-2022-03-b,agency-20220306,civilians,killed,1,1,one,"),
             append(
                 "allegations.csv",
-                "alpha-2022-03-b,agency-20220306,alleges,army,malian_forces,page,,,",
+                "alpha-2022-03-b,agency-20220306,alleges,army,malian_forces,page,,,,",
             ),
         ),
         {

@@ -20,7 +20,8 @@ def rules(raw_dir) -> list:
 def test_same_place_and_date_needs_distinct_from(raw_dir):
     row = (
         "alpha-2022-03-b,2022-03-27,2022-03-27,day,Mopti,,Alpha,,,,,army,malian_forces,"
-        "ground_raid,Fictional second event at the same place and date.,{distinct},"
+        "ground_raid,Fictional second event at the same place and date.,"
+        "Second événement fictif au même lieu et à la même date.,{distinct},"
     )
     line = append_row(raw_dir / "incidents.csv", row.format(distinct=""))
     append_row(
@@ -28,7 +29,7 @@ def test_same_place_and_date_needs_distinct_from(raw_dir):
     )
     append_row(
         raw_dir / "allegations.csv",
-        "alpha-2022-03-b,agency-20220306,alleges,army,malian_forces,page,,,",
+        "alpha-2022-03-b,agency-20220306,alleges,army,malian_forces,page,,,,",
     )
     assert any(p.row == line and "same locality and date" in p.rule for p in rules(raw_dir))
 
@@ -44,8 +45,8 @@ def test_same_place_and_date_needs_distinct_from(raw_dir):
 def test_dangling_distinct_from(raw_dir):
     edit_csv(
         raw_dir / "incidents.csv",
-        "a news agency reported a raid on a market.,,",
-        "a news agency reported a raid on a market.,nowhere-2020-01,",
+        "a fait état d'un raid sur un marché.,,",
+        "a fait état d'un raid sur un marché.,nowhere-2020-01,",
     )
     assert any(p.column == "distinct_from" for p in rules(raw_dir))
 

@@ -107,6 +107,7 @@ def datasets(draw) -> dict:
                 "perpetrator": draw(st.sampled_from(["malian_forces", "malian_forces_wagner"])),
                 "operation_type": draw(st.sampled_from(["ground_raid", "drone_strike"])),
                 "description": "Generated incident for a property test.",
+                "description_fr": "Incident généré pour un test de propriété.",
             }
         )
         chosen = draw(st.lists(st.sampled_from(sorted(SOURCES)), min_size=1, unique=True))

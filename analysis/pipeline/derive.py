@@ -34,6 +34,7 @@ ALLEGATION_COLUMNS = [
     "perpetrator_basis",
     "date_reported",
     "date_note",
+    "date_note_fr",
 ]
 
 
@@ -269,6 +270,7 @@ def build_incidents(
         "perpetrator_rule",
         "operation_type",
         "description",
+        "description_fr",
         *[f"{stem}_{b}" for stem in RANGE_COLUMNS for b in ("min", "max")],
         "n_sources",
         "n_publishers",

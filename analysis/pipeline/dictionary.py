@@ -65,6 +65,7 @@ COLUMNS: dict[str, str] = {
     "together).",
     "operation_type": "Type of operation described by the sources.",
     "description": "What the sources reported, in neutral, attributed words; no names.",
+    "description_fr": "The same summary in French, written for the French edition; no names.",
     "civilians_killed_min": f"Civilians reported killed: {_RANGE}.",
     "civilians_killed_max": f"Civilians reported killed: {_RANGE_MAX}.",
     "children_killed_min": f"Children reported killed: {_RANGE}.",
@@ -109,6 +110,7 @@ COLUMNS: dict[str, str] = {
     "event_id": "Identifier of the context event.",
     "date": "Date (ISO).",
     "label": "Short label used on charts.",
+    "label_fr": "The same label in French (for the French edition's charts).",
     # published totals
     "total_id": "Identifier of the published total.",
     "period_start": "First day of the period the total covers.",
@@ -120,6 +122,7 @@ COLUMNS: dict[str, str] = {
     "old_value": "The value before the correction.",
     "new_value": "The value after the correction.",
     "reason": "Why the record was corrected.",
+    "reason_fr": "Why the record was corrected, in French (for the French edition).",
     "perpetrator_rule": "How the incident's alleged perpetrator follows from its sources: "
     "from independent sources, from parties to the conflict only (no independent source named a "
     "force), or as recorded.",
@@ -129,11 +132,14 @@ COLUMNS: dict[str, str] = {
     "source, or taken from the wording recorded when it was compiled.",
     "date_reported": "The date this source gave, where it differs from the incident's start.",
     "date_note": "How this source's date differs from the others'.",
+    "date_note_fr": "The same note in French (for the French edition).",
     "perpetrator_match": "Which incidents the published total is compared with: all, or only "
     "operations with Russian forces.",
     "scope_kind": "What the published total covers: every case a body documented in a period, or "
     "the cases one report documents.",
     "area": "The area the published total covers, as the source scoped it.",
+    "area_fr": "The same area in French (for the French edition).",
+    "perpetrator_scope_fr": "The same scope in French (for the French edition).",
     "report_sources": "For a report's total: the source ids of the report and its copies; the "
     "incidents citing one of them are the ones compared.",
     "excluded_incidents": "Incidents the published total says it leaves out.",
@@ -143,6 +149,7 @@ COLUMNS: dict[str, str] = {
 # Where a column name means something else in one table.
 OVERRIDES: dict[tuple[str, str], str] = {
     ("context_events", "description"): "What happened, as the cited source reports it.",
+    ("context_events", "description_fr"): "The same, in French (for the French edition).",
     ("context_events", "date_precision"): "How precisely the event is dated: day or month.",
     ("changelog", "date"): "Date of the correction.",
     ("changelog", "incident_id"): "The incident corrected.",

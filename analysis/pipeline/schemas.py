@@ -102,6 +102,8 @@ class IncidentsRaw(_Base):
     perpetrator: Series[str] = pa.Field(**_isin(PERPETRATORS))
     operation_type: Series[str] = pa.Field(**_isin(OPERATION_TYPES))
     description: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": 600})
+    # The same summary in French, for the French edition: written by a person, same rules.
+    description_fr: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": 700})
     distinct_from: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
     note: Series[str] = pa.Field(nullable=True)
 
@@ -164,6 +166,8 @@ class AllegationsRaw(_Base):
     perpetrator_basis: Series[str] = pa.Field(**_isin(PERPETRATOR_BASES))
     date_reported: Series[str] = pa.Field(nullable=True, str_matches=DATE_OR_RANGE)
     date_note: Series[str] = pa.Field(nullable=True, str_length={"max_value": 400})
+    # The same note in French, for the French edition's appendix.
+    date_note_fr: Series[str] = pa.Field(nullable=True, str_length={"max_value": 450})
     note: Series[str] = pa.Field(nullable=True)
 
     class Config:
@@ -189,6 +193,10 @@ class AllegationsRaw(_Base):
     def _date_note(cls, df: pd.DataFrame) -> pd.Series:
         return df["date_reported"].isna() | df["date_note"].notna()
 
+    @pa.dataframe_check(error="date_note_fr is given exactly when date_note is")
+    def _date_note_fr(cls, df: pd.DataFrame) -> pd.Series:
+        return df["date_note"].isna() == df["date_note_fr"].isna()
+
 
 class SourcesRaw(_Base):
     """data/raw/sources.csv: one row per published source."""
@@ -210,7 +218,9 @@ class ContextEventsRaw(_Base):
     date: Series[pa.DateTime] = _date_field()
     date_precision: Series[str] = pa.Field(isin=["day", "month"])
     label: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 40})
+    label_fr: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 40})
     description: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 400})
+    description_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
     source_id: Series[str] = pa.Field(str_matches=SLUG)
 
     @pa.check("date", name="not_in_future", error="date is in the future")
@@ -226,9 +236,12 @@ class PublishedTotalsRaw(_Base):
     period_start: Series[pa.DateTime] = _date_field()
     period_end: Series[pa.DateTime] = _date_field()
     perpetrator_scope: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    # The scope and area in French, for the French edition (source_wording stays the source's).
+    perpetrator_scope_fr: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 220})
     perpetrator_match: Series[str] = pa.Field(**_isin(TOTAL_PERPETRATOR_MATCHES))
     scope_kind: Series[str] = pa.Field(**_isin(TOTAL_SCOPE_KINDS))
     area: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 200})
+    area_fr: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 220})
     report_sources: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
     excluded_incidents: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
@@ -278,6 +291,8 @@ class ChangelogRaw(_Base):
     old_value: Series[str] = pa.Field(nullable=True)
     new_value: Series[str] = pa.Field(nullable=True)
     reason: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 600})
+    # The same reason in French, for the French edition's appendix.
+    reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 700})
     source_id: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
 
     @pa.check("date", name="not_in_future", error="date is in the future")
@@ -312,6 +327,7 @@ class Incidents(pa.DataFrameModel):
     perpetrator_rule: Series[str] = pa.Field(isin=["independent", "party_only", "as_recorded"])
     operation_type: Series[str] = pa.Field(**_isin(OPERATION_TYPES))
     description: Series[str]
+    description_fr: Series[str]
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
     civilians_killed_max: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
     children_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0, nullable=True)
@@ -365,6 +381,7 @@ class Claims(pa.DataFrameModel):
     perpetrator_basis: Series[pd.StringDtype] = pa.Field(nullable=True, **_isin(PERPETRATOR_BASES))
     date_reported: Series[pd.StringDtype] = pa.Field(nullable=True)
     date_note: Series[pd.StringDtype] = pa.Field(nullable=True)
+    date_note_fr: Series[pd.StringDtype] = pa.Field(nullable=True)
 
     @pa.dataframe_check(error="count_min is greater than count_max")
     def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
