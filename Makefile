@@ -39,7 +39,7 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
 # Code by stage: each rule depends on the code it runs, so a stylesheet edit does not re-run
 # validation and a reader fix does not re-execute notebooks whose data did not change.
-code = $(shell find $(1) -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.js' \) -not -path '*/__pycache__/*' | sort)
+code = $(shell find $(1) -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.js' -o -name '*.po' \) -not -path '*/__pycache__/*' | sort)
 SHARED_CODE := $(addprefix analysis/,__init__.py paths.py vocab.py errors.py atomic.py)
 DATA_CODE := $(SHARED_CODE) analysis/clean.py $(call code,analysis/sources analysis/pipeline)
 REPORT_CODE := $(SHARED_CODE) analysis/render.py $(call code,analysis/report)
@@ -48,9 +48,13 @@ REPORT_CODE := $(SHARED_CODE) analysis/render.py $(call code,analysis/report)
 RAW := $(wildcard data/raw/*.csv data/raw/geo/*.csv data/hand/*.csv)
 EXPORTS := $(wildcard data/raw/acled/* data/raw/ucdp/*)
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
-PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS))
+# Two editions of every page: English in reports/, French in reports/fr/.
+PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS)) \
+	$(patsubst notebooks/%.py,reports/fr/%.html,$(NOTEBOOKS)) reports/fr/index.html
 PROCESSED := data/processed/manifest.json
 INDEX := reports/index.html
+# The French catalogue (a .po a translator edits; compiled in memory at build time).
+CATALOGUES := $(wildcard analysis/report/locale/*/LC_MESSAGES/*.po)
 # make sees a changed or added input by its time stamp, but not a removed one. This file holds
 # the list of inputs and is rewritten only when the list changes, so removing an export (or
 # any input) makes the data stale too.
@@ -60,9 +64,9 @@ $(shell mkdir -p .make && printf '%s\n' $(sort $(RAW) $(EXPORTS)) > .make/inputs
 
 # Outputs written atomically by our own code are never half-written, and a failed report build
 # must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
-.PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf
+.PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf reports/fr/briefing.pdf
 
-.PHONY: help env data report lab serve test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf
+.PHONY: help env data report lab serve test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -96,25 +100,28 @@ $(PROCESSED): $(DATA_INPUTS)
 
 data: $(PROCESSED) ## Validate data/raw and build data/processed
 
-# One recipe builds every page and the index: analysis.render forks the notebooks' processes
-# from one warm process, and re-executes only pages that are missing or whose inputs changed (a
-# build key in each page). Every page is a target, so a deleted page is rebuilt.
+# One recipe builds every page and the index, in both editions: analysis.render forks the
+# notebooks' processes from one warm process, and re-executes only pages that are missing or
+# whose inputs changed (a build key in each page). Every page is a target, so a deleted page is rebuilt.
 # The data step runs inside that recipe, as `make data` (so make still decides whether it is
 # needed), while the notebook processes warm up. The pages therefore depend on what the data is
 # built from, and `report` lists the data last, so a deleted data/processed is rebuilt even when
 # every page is current. DATA_STEP is expanded here so that make does not take the recipe for a
 # recursive one (those run even under `make -n`).
 DATA_STEP := $(MAKE) -q data || $(MAKE) data
-$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(DATA_INPUTS) $(REPORT_CODE) matplotlibrc METHODOLOGY.md uv.lock
+$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(DATA_INPUTS) $(REPORT_CODE) $(CATALOGUES) matplotlibrc METHODOLOGY.md METHODOLOGY.fr.md uv.lock
 	$(PY) -m analysis.render --data-step '$(DATA_STEP)'
 
-report: $(INDEX) $(PAGES) $(PROCESSED) ## Build the HTML reports in reports/ (and the data first)
+report: $(INDEX) $(PAGES) $(PROCESSED) ## Build the HTML reports, English in reports/ and French in reports/fr/ (data first)
 
-reports/briefing.pdf: $(INDEX) analysis/report/pdf.py
+reports/briefing.pdf reports/fr/briefing.pdf &: $(INDEX) $(PAGES) analysis/report/pdf.py
 	@tools/ensure-chromium >/dev/null
 	$(PY) -m analysis.report.pdf
 
-pdf: reports/briefing.pdf ## Print the briefing to reports/briefing.pdf (headless Chromium)
+pdf: reports/briefing.pdf reports/fr/briefing.pdf ## Print both briefings to PDF (headless Chromium)
+
+messages: $(ENV_STAMP) ## Extract the reports' messages and merge them into the French catalogue
+	$(PY) -m analysis.report.i18n extract
 
 # Containers run as root and have no display: JupyterLab refuses root without --allow-root and
 # would try to open a browser. It listens on 127.0.0.1 only, on LAB_PORT (no silent fallback).

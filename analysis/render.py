@@ -1,4 +1,5 @@
-"""Execute the notebooks and export them, with the index page, as self-contained HTML.
+"""Execute the notebooks and export them, with the index page, as self-contained HTML, in
+every language: the English edition in ``reports/``, the French one in ``reports/fr/``.
 
 Run as ``python -m analysis.render`` (``make report`` does). This process only orchestrates; the
 work runs in children forked from one warm process (``analysis.report.zygote``), which has
@@ -7,10 +8,11 @@ kernel's start-up:
 
 - it starts first, and warms up while the data step runs (``--data-step``, which ``make report``
   passes: the command that brings data/processed up to date);
-- each stale notebook runs in its own forked child (a fresh namespace, as in a fresh kernel)
-  which also exports its page, in parallel; this process writes each page as it arrives;
-- the index, appendix and methodology pages are rendered in another child at the same time, and
-  written only once every notebook has succeeded.
+- each stale page runs in its own forked child (a fresh namespace, as in a fresh kernel) which
+  also exports it, in parallel; a page of each edition is its own job. This process writes each
+  page as it arrives;
+- the index, appendix, methodology and CSV of each edition are rendered in another child at the
+  same time, and written only once every notebook has succeeded.
 
 ``--engine nbclient`` runs each notebook in a fresh kernel instead (the reference the tests
 compare against, byte for byte). The build is incremental and reproducible:
@@ -25,7 +27,11 @@ compare against, byte for byte). The build is incremental and reproducible:
   are PNGs without timestamps, and nothing in a page depends on the clock, so two builds from the
   same inputs give the same bytes;
 - pages are written atomically; a notebook that fails leaves its previous page in place, the
-  index is not rewritten, and the exit status is non-zero with the notebook and cell named.
+  index is not rewritten, and the exit status is non-zero with the notebook and cell named;
+- each edition is the same notebooks run with ``LANG`` injected beside ``PROCESSED`` and the
+  markdown translated through the catalogue (``analysis.report.i18n``): the figures are computed
+  the same way for both, only words and number formats differ. A message the catalogue lacks is
+  shown in English and named on stderr (the tests fail on it).
 """
 
 from __future__ import annotations
@@ -37,10 +43,12 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import atomic, paths
 from analysis.pipeline import manifest
+from analysis.report import i18n
 from analysis.report.notebooks import (
     ENGINES,
     NotebookFailed,
@@ -84,9 +92,11 @@ def shared_key(root: Path, processed: Path) -> str:
     return digest.hexdigest()
 
 
-def page_key(page: Page, shared: str) -> str:
+def page_key(page: Page, shared: str, lang: str = i18n.SOURCE_LANGUAGE) -> str:
     digest = hashlib.sha256(shared.encode())
     digest.update(page.notebook.read_bytes())
+    if lang != i18n.SOURCE_LANGUAGE:
+        digest.update(lang.encode())
     return digest.hexdigest()
 
 
@@ -117,8 +127,9 @@ def render(
     workers: int | None = None,
     engine: str = "zygote",
     zygote=None,
+    languages: tuple[str, ...] = i18n.LANGUAGES,
 ) -> int:
-    """Build stale pages and the index. Returns the number of failed notebooks.
+    """Build stale pages and the index of every edition. Returns the number of failed notebooks.
 
     ``engine`` is ``zygote`` (children of a warm process; ``zygote`` may pass one already
     started) or ``nbclient`` (a fresh kernel per notebook, the reference).
@@ -127,57 +138,100 @@ def render(
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     pages = discover(root / "notebooks")
     shared = shared_key(root, processed)
-    keys = {p.name: page_key(p, shared) for p in pages}
+    build = Build(root, processed, reports, pages, languages, footer_context(processed))
+    keys = {(p.name, lang): page_key(p, shared, lang) for p, lang in build.jobs}
     stale = [
-        p
-        for p in pages
-        if (only is None or p.name in only) and existing_key(reports / p.html_name) != keys[p.name]
+        (p, lang)
+        for p, lang in build.jobs
+        if (only is None or p.name in only)
+        and existing_key(build.target(p, lang)) != keys[p.name, lang]
     ]
     # A page whose key matches is current: mark it so for make too (its prerequisites may be
     # newer files with the same content, e.g. after a checkout).
-    for page in pages:
-        if page not in stale and (reports / page.html_name).exists():
-            os.utime(reports / page.html_name)
-    footer = footer_context(processed)
+    for page, lang in build.jobs:
+        if (page, lang) not in stale and build.target(page, lang).exists():
+            os.utime(build.target(page, lang))
     if engine == "nbclient":
-        return _render_nbclient(root, processed, reports, pages, stale, keys, footer, workers)
+        return _render_nbclient(build, stale, keys, workers)
     own = zygote is None
     if own:
         from analysis.report.zygote import Zygote
 
         zygote = Zygote(root)
     try:
-        return _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer, workers)
+        return _render_zygote(zygote, build, stale, keys, workers)
     finally:
         if own:
             zygote.close()
 
 
-def navigation(pages: list[Page], titles: dict[str, str]) -> list[dict]:
+@dataclass(frozen=True)
+class Build:
+    """What one build renders: the pages of every edition, and where they go."""
+
+    root: Path
+    processed: Path
+    reports: Path
+    pages: list[Page]
+    languages: tuple[str, ...]
+    footer: dict
+
+    @property
+    def jobs(self) -> list[tuple[Page, str]]:
+        return [(page, lang) for lang in self.languages for page in self.pages]
+
+    def folder(self, lang: str) -> Path:
+        return self.reports / i18n.FOLDERS[lang]
+
+    def target(self, page: Page, lang: str) -> Path:
+        return self.folder(lang) / page.html_name
+
+    def shown(self, path: Path) -> str:
+        """A path as the build log names it: reports/fr/index.html."""
+        return f"reports/{path.relative_to(self.reports).as_posix()}"
+
+    def written_last(self) -> list[str]:
+        """The editions in the order their index pages are written: make treats the English
+        index as the target of the whole build, so it must be the final write."""
+        return sorted(self.languages, key=lambda code: code == i18n.SOURCE_LANGUAGE)
+
+
+def navigation(pages: list[Page], titles: dict[str, str], lang: str) -> list[dict]:
+    """The links every page of one edition carries, titles in that edition's language."""
+    locale = i18n.get(lang)
     return [
-        {"href": "index.html", "title": "Briefing"},
+        {"href": "index.html", "title": locale.gettext("Briefing")},
         *({"href": p.html_name, "title": titles[p.name]} for p in pages),
-        {"href": "appendix.html", "title": "Incident appendix"},
-        {"href": "methodology.html", "title": "Methodology"},
+        {"href": "appendix.html", "title": locale.gettext("Incident appendix")},
+        {"href": "methodology.html", "title": locale.gettext("Methodology")},
     ]
 
 
 def extras(
-    root: Path, processed: Path, nav: list[dict], footer: dict, listed: list[tuple[str, str]]
+    root: Path,
+    processed: Path,
+    nav: list[dict],
+    footer: dict,
+    listed: list[tuple[str, str]],
+    lang: str = i18n.SOURCE_LANGUAGE,
 ) -> dict[str, bytes]:
-    """The pages built from the processed tables, in the order they are written: the incident
-    table for spreadsheet users (formula-like cells neutralised), the appendix, the methodology,
-    and the index last (make treats it as the target, so it must be the final write)."""
+    """The pages of one edition built from the processed tables, in the order they are
+    written: the incident table for spreadsheet users (formula-like cells neutralised), the
+    appendix, the methodology, and the index last (make treats it as the target, so it must be
+    the final write)."""
     from analysis.report import briefing, export
     from analysis.report.data import load
 
-    env = environment()
-    return {
-        export.FILENAME: export.incidents_csv(load(processed)),
-        "appendix.html": briefing.render_appendix(env, processed, nav, footer).encode(),
-        "methodology.html": briefing.render_methodology(env, processed, nav, footer, root).encode(),
-        "index.html": briefing.render_index(env, processed, nav, footer, listed).encode(),
-    }
+    with i18n.using(lang):
+        env = environment(lang)
+        return {
+            export.FILENAME: export.incidents_csv(load(processed)),
+            "appendix.html": briefing.render_appendix(env, processed, nav, footer).encode(),
+            "methodology.html": briefing.render_methodology(
+                env, processed, nav, footer, root
+            ).encode(),
+            "index.html": briefing.render_index(env, processed, nav, footer, listed).encode(),
+        }
 
 
 def extras_job(
@@ -186,113 +240,159 @@ def extras_job(
     nav: list[dict],
     footer: dict,
     listed: list[tuple[str, str]],
+    lang: str = i18n.SOURCE_LANGUAGE,
     progress=None,
 ) -> dict[str, bytes]:
     """``extras`` in a zygote's child."""
-    return extras(root, processed, nav, footer, listed)
+    return extras(root, processed, nav, footer, listed, lang)
 
 
-def _write_page(reports: Path, page: Page, html: str) -> None:
+def _listed(pages: list[Page], titles: dict[str, str]) -> list[tuple[str, str]]:
+    return [(p.html_name, titles[p.name]) for p in pages]
+
+
+def _write_page(build: Build, page: Page, lang: str, html: str, missing: list[str]) -> None:
+    for message in missing:
+        print(
+            f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
+            f"{message[:70]!r} (run `make messages` and translate it)",
+            file=sys.stderr,
+        )
+    target = build.target(page, lang)
     atomic.fault_point(f"render: writing {page.html_name}")
-    atomic.write_text(reports / page.html_name, html)
-    print(f"reports/{page.html_name}: built", flush=True)
+    atomic.write_text(target, html)
+    print(f"{build.shown(target)}: built", flush=True)
 
 
-def _finish(reports: Path, failures: list[str], built: dict[str, bytes]) -> int:
-    """Report failures (nothing else is written), or write the extra pages."""
+def _finish(build: Build, failures: list[str], built: dict[str, dict[str, bytes]]) -> int:
+    """Report failures (nothing else is written), or write each edition's extra pages."""
+    # A notebook that fails fails in every edition, with the same message: report it once.
+    failures = sorted(set(failures))
     if failures:
-        print("\n" + "\n\n".join(sorted(failures)), file=sys.stderr)
+        print("\n" + "\n\n".join(failures), file=sys.stderr)
         print(
             f"\n{len(failures)} notebook(s) failed; their previous pages and the index were "
             "left as they were.",
             file=sys.stderr,
         )
         return len(failures)
-    for name, content in built.items():
-        if name.endswith(".html"):
-            atomic.fault_point(f"render: writing {name}")
-        atomic.write_bytes(reports / name, content)
-        print(f"reports/{name}: built", flush=True)
+    for lang in build.written_last():
+        for name, content in built[lang].items():
+            target = build.folder(lang) / name
+            if name.endswith(".html"):
+                atomic.fault_point(f"render: writing {name}")
+            atomic.write_bytes(target, content)
+            print(f"{build.shown(target)}: built", flush=True)
     return 0
 
 
-def _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer, workers) -> int:
+def _render_zygote(zygote, build: Build, stale, keys, workers) -> int:
     from analysis.report.zygote import RemoteError, WorkerDied
 
     # Every job is a forked child doing real work: a few more than the cores keeps them busy
     # while this process writes what arrives.
-    jobs = len(stale) + 1
+    jobs = len(stale) + len(build.languages)
     workers = workers or min(jobs, 2 * (os.cpu_count() or 1) + 2)
     failures: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         try:
-            titles = zygote.call("analysis.report.notebooks:titles_job", pages)
+            titles = zygote.call(
+                "analysis.report.notebooks:titles_job", build.pages, build.languages
+            )
         except (RemoteError, WorkerDied) as exc:
             print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
-            return len(pages)
-        nav = navigation(pages, titles)
-        listed = [(p.html_name, titles[p.name]) for p in pages]
-        extra = pool.submit(
-            zygote.call, "analysis.render:extras_job", root, processed, nav, footer, listed
-        )
+            return len(build.pages)
+        navs = {lang: navigation(build.pages, titles[lang], lang) for lang in build.languages}
+        extra = {
+            lang: pool.submit(
+                zygote.call,
+                "analysis.render:extras_job",
+                build.root,
+                build.processed,
+                navs[lang],
+                build.footer,
+                _listed(build.pages, titles[lang]),
+                lang,
+            )
+            for lang in build.languages
+        }
         futures = {
             pool.submit(
                 run_in_zygote,
                 zygote,
                 page,
                 "analysis.report.notebooks:page_job",
-                processed,
-                keys[page.name],
-                nav,
-                footer,
-            ): page
-            for page in stale
+                build.processed,
+                lang,
+                keys[page.name, lang],
+                navs[lang],
+                build.footer,
+            ): (page, lang)
+            for page, lang in stale
         }
         for future in concurrent.futures.as_completed(futures):
-            page = futures[future]
+            page, lang = futures[future]
             try:
-                html, failure = future.result()
+                html, failure, missing = future.result()
             except NotebookFailed as exc:
                 failures.append(str(exc))
                 continue
             if failure:
                 failures.append(failure)
                 continue
-            _write_page(reports, page, html)
+            _write_page(build, page, lang, html, missing)
         if failures:
-            extra.cancel()
-            return _finish(reports, failures, {})
-        try:
-            built = extra.result()
-        except (RemoteError, WorkerDied) as exc:
-            print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
-            return 1
-    return _finish(reports, failures, built)
+            for future in extra.values():
+                future.cancel()
+            return _finish(build, failures, {})
+        built = {}
+        for lang, future in extra.items():
+            try:
+                built[lang] = future.result()
+            except (RemoteError, WorkerDied) as exc:
+                print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
+                return 1
+    return _finish(build, failures, built)
 
 
-def _render_nbclient(root, processed, reports, pages, stale, keys, footer, workers) -> int:
-    from analysis.report.notebooks import execute_kernel, export_page, load_notebook, page_title
+def _render_nbclient(build: Build, stale, keys, workers) -> int:
+    from analysis.report.notebooks import execute_kernel, export_page, titles, untranslated
 
-    titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
-    nav = navigation(pages, titles)
+    names = titles(build.pages, build.languages)
+    navs = {lang: navigation(build.pages, names[lang], lang) for lang in build.languages}
     failures: list[str] = []
     # Kernels spend part of their time starting up and waiting on I/O, so running every stale
     # notebook at once (up to twice the cores) beats running them one core at a time.
     workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute_kernel, p, processed, root): p for p in stale}
+        futures = {
+            pool.submit(execute_kernel, page, build.processed, build.root, lang): (page, lang)
+            for page, lang in stale
+        }
         for future in concurrent.futures.as_completed(futures):
-            page = futures[future]
+            page, lang = futures[future]
             try:
                 nb = future.result()
             except NotebookFailed as exc:
                 failures.append(str(exc))
                 continue
-            _write_page(reports, page, export_page(nb, page, keys[page.name], nav, footer))
+            missing = untranslated(nb)
+            html = export_page(nb, page, keys[page.name, lang], navs[lang], build.footer, lang)
+            _write_page(build, page, lang, html, missing)
     if failures:
-        return _finish(reports, failures, {})
-    listed = [(p.html_name, titles[p.name]) for p in pages]
-    return _finish(reports, failures, extras(root, processed, nav, footer, listed))
+        return _finish(build, failures, {})
+    built = {
+        lang: extras(
+            build.root,
+            build.processed,
+            navs[lang],
+            build.footer,
+            _listed(build.pages, names[lang]),
+            lang,
+        )
+        for lang in build.languages
+    }
+    return _finish(build, failures, built)
 
 
 def main(argv: list[str] | None = None) -> int:

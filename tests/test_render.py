@@ -26,7 +26,7 @@ def project_copy(tmp: Path) -> Path:
         ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"),
     )
     os.symlink(ROOT / "analysis", root / "analysis")
-    for name in ("matplotlibrc", "METHODOLOGY.md", "uv.lock"):
+    for name in ("matplotlibrc", "METHODOLOGY.md", "METHODOLOGY.fr.md", "uv.lock"):
         shutil.copy2(ROOT / name, root / name)
     return root
 
@@ -48,15 +48,20 @@ def built(tmp_path_factory):
 
 
 def pages(reports: Path) -> dict[str, str]:
-    return {p.name: p.read_text(encoding="utf-8") for p in sorted(reports.glob("*.html"))}
+    """Every page of both editions, named by its path under reports/ (fr/index.html)."""
+    return {
+        str(p.relative_to(reports)): p.read_text(encoding="utf-8")
+        for p in sorted(reports.rglob("*.html"))
+    }
 
 
 def test_every_notebook_becomes_a_page_plus_index(built):
     root, _, reports = built
     names = set(pages(reports))
     expected = {f"{p.stem}.html" for p in (root / "notebooks").glob("[0-9][0-9]-*.py")}
+    expected |= {"index.html", "appendix.html", "methodology.html"}
     assert expected <= names
-    assert {"index.html", "appendix.html", "methodology.html"} <= names
+    assert {f"fr/{name}" for name in expected} <= names
 
 
 def test_pages_are_self_contained(built):
@@ -65,7 +70,7 @@ def test_pages_are_self_contained(built):
     Links (<a href>) to sources are allowed: following one is the reader's choice.
     """
     for name, html in pages(built[2]).items():
-        if name == "appendix.html":  # its filters: one inline script, allowed by its hash
+        if name.endswith("appendix.html"):  # its filters: one script, allowed by its hash
             own = f"<script>{appendix.script()}</script>"
             assert html.count(own) == 1 and appendix.csp_hash(appendix.script()) in html
             html = html.replace(own, "")
@@ -95,6 +100,10 @@ def test_index_states_ranges_and_grades(built):
     assert "328–531" in index  # all grades
     assert "grades A and B" in index
     assert "March 2022" in index
+    french = pages(built[2])["fr/index.html"]
+    assert "326–529" in french and "328–531" in french
+    assert "niveaux de preuve A et B" in french
+    assert "mars 2022" in french
 
 
 def test_code_is_hidden(built):
@@ -107,9 +116,9 @@ def test_unchanged_inputs_rebuild_nothing(built, capsys):
     root, processed, reports = built
     # Pages are replaced atomically (a new inode) when rebuilt; an up-to-date page keeps its
     # inode and bytes (only its time stamp is refreshed, for make).
-    before = {p: p.stat().st_ino for p in reports.glob("[0-9]*.html")}
+    before = {p: p.stat().st_ino for p in reports.rglob("[0-9]*.html")}
     assert render.render(root, processed, reports) == 0
-    after = {p: p.stat().st_ino for p in reports.glob("[0-9]*.html")}
+    after = {p: p.stat().st_ino for p in reports.rglob("[0-9]*.html")}
     assert before == after
     assert "01-data-quality.html: built" not in capsys.readouterr().out
 
@@ -161,15 +170,23 @@ def test_cross_source_page_without_exports_says_how_to_add_one(built):
 
 
 def test_pages_are_byte_identical_to_a_fresh_kernel_per_notebook(tmp_path):
-    """Every page, the index, appendix, methodology and CSV, built from the real data/raw."""
+    """Every page of both editions, the index, appendix, methodology and CSV, built from the
+    real data/raw."""
     processed = tmp_path / "processed"
     assert clean.main(["--raw", str(ROOT / "data" / "raw"), "--out", str(processed)]) == 0
     built = {}
     for engine in ("nbclient", "zygote"):
         reports = tmp_path / engine
         assert render.render(ROOT, processed, reports, engine=engine) == 0
-        built[engine] = {p.name: p.read_bytes() for p in sorted(reports.iterdir())}
-    assert len(built["zygote"]) >= 9
+        built[engine] = {
+            str(p.relative_to(reports)): p.read_bytes()
+            for p in sorted(reports.rglob("*"))
+            if p.is_file()
+        }
+    assert len(built["zygote"]) >= 18
+    assert {name for name in built["zygote"] if name.startswith("fr/")} == {
+        f"fr/{name}" for name in built["zygote"] if "/" not in name
+    }
     assert built["zygote"].keys() == built["nbclient"].keys()
     for name in built["nbclient"]:
         assert built["zygote"][name] == built["nbclient"][name], name

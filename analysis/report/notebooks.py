@@ -2,16 +2,22 @@
 
 A notebook receives its inputs in one way only: the renderer injects a cell right after the
 notebook's ``parameters`` cell (papermill's convention) that sets ``PROCESSED``, the folder of
-validated tables it reads. Both cells are removed before export: they are plumbing, and a page
-must not depend on where a build ran. In JupyterLab nothing is injected and the parameters cell's
-default (the project's data/processed) applies. The kernel's environment is built here and
-passed to the kernel explicitly; the renderer's own environment is never changed.
+validated tables it reads, and ``LANG``, the language of the edition being built (``en`` or
+``fr``). Markdown cells are translated here, before execution: each heading and paragraph is a
+message looked up in the gettext catalogue (``analysis.report.i18n``), so one notebook per topic
+serves both editions and no code is written twice. Both cells are removed before export: they
+are plumbing, and a page must not depend on where a build ran. In JupyterLab nothing is
+injected and the parameters cell's defaults (the project's data/processed, English) apply. The
+kernel's environment is built here and passed to the kernel explicitly; the renderer's own
+environment is never changed.
 
 Two engines run a notebook, with the same result byte for byte (``tests/test_render.py``):
 
 - ``zygote`` (the default): a child forked from a warm process (``analysis.report.zygote``)
   runs the cells in ipykernel's shell (``analysis.report.worker``) and exports the page;
 - ``nbclient``: a fresh kernel per notebook driven by nbclient, the reference.
+
+Each edition of a page is its own job: the same notebook run with another ``LANG``.
 
 The heavy modules (nbclient, nbconvert) are imported where they are used, so the renderer, which
 only orchestrates, starts fast.
@@ -29,6 +35,7 @@ from typing import TYPE_CHECKING
 import jinja2
 
 from analysis import paths
+from analysis.report import i18n
 
 if TYPE_CHECKING:
     import nbformat
@@ -52,6 +59,15 @@ class Page:
         return f"{self.name}.html"
 
 
+def edition_href(from_lang: str, to_lang: str, name: str) -> str:
+    """The link from a page of one edition to page ``name`` of another (reports/, reports/fr/)."""
+    if from_lang == to_lang:
+        return name
+    up = "../" if i18n.FOLDERS[from_lang] else ""
+    folder = i18n.FOLDERS[to_lang]
+    return f"{up}{folder}/{name}" if folder else f"{up}{name}"
+
+
 def discover(notebooks_dir: Path) -> list[Page]:
     """Notebooks named NN-topic.py, in data-flow order."""
     return [Page(p) for p in sorted(notebooks_dir.glob("[0-9][0-9]-*.py"))]
@@ -67,10 +83,20 @@ def is_parameters(cell: nbformat.NotebookNode) -> bool:
     return PARAMETERS_TAG in cell.get("metadata", {}).get("tags", [])
 
 
-def load_notebook(page: Page) -> nbformat.NotebookNode:
+def load_notebook(page: Page, lang: str = i18n.SOURCE_LANGUAGE) -> nbformat.NotebookNode:
+    """The notebook with fixed cell ids and its markdown in ``lang``; messages the catalogue
+    lacks stay in English and are listed in ``nb.metadata["untranslated"]``."""
     import jupytext
 
     nb = jupytext.read(page.notebook, fmt="py:percent")
+    untranslated: list[str] = []
+    if lang != i18n.SOURCE_LANGUAGE:
+        locale = i18n.get(lang)
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source, missing = i18n.translate_markdown(cell.source, locale)
+                untranslated += missing
+    nb.metadata["untranslated"] = untranslated
     # Random cell ids would reach the HTML and break byte-identical rebuilds. The parameters
     # cell is plumbing, not content: it is numbered apart and never reaches the page.
     content = (c for c in nb.cells if not is_parameters(c))
@@ -126,16 +152,27 @@ class CellFailed(Exception):
         super().__init__(f"{ename}: {evalue}")
 
 
-def prepare(page: Page, processed: Path) -> tuple[nbformat.NotebookNode, int]:
-    """The notebook with its inputs injected after its parameters cell, and where they are."""
+def prepare(
+    page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE
+) -> tuple[nbformat.NotebookNode, int]:
+    """The notebook in ``lang`` with its inputs injected after its parameters cell, and where
+    they are."""
     import nbformat
 
-    nb = load_notebook(page)
+    nb = load_notebook(page, lang)
     at = parameters_index(nb, page) + 1
     nb.cells.insert(
-        at, nbformat.v4.new_code_cell(f"PROCESSED = {str(processed)!r}", id=INJECTED_ID)
+        at,
+        nbformat.v4.new_code_cell(
+            f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}", id=INJECTED_ID
+        ),
     )
     return nb, at
+
+
+def untranslated(nb: nbformat.NotebookNode) -> list[str]:
+    """Take out the list of messages the catalogue lacked (they were shown in English)."""
+    return nb.metadata.pop("untranslated", [])
 
 
 def strip_inputs(nb: nbformat.NotebookNode, at: int) -> nbformat.NotebookNode:
@@ -152,28 +189,35 @@ def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
 
 
 def execute(
-    page: Page, processed: Path, root: Path = paths.ROOT, zygote=None
+    page: Page,
+    processed: Path,
+    root: Path = paths.ROOT,
+    zygote=None,
+    lang: str = i18n.SOURCE_LANGUAGE,
 ) -> nbformat.NotebookNode:
-    """Run a notebook on ``processed`` in a fresh process; the injected cell is removed after.
+    """Run a notebook on ``processed`` in a fresh process, building the ``lang`` edition; the
+    injected cell is removed after.
 
     With ``zygote`` (an ``analysis.report.zygote.Zygote``) the notebook runs in a child forked
     from it; without, in a fresh kernel started by nbclient.
     """
     if zygote is None:
-        return execute_kernel(page, processed, root)
-    nb, failure = run_in_zygote(zygote, page, "analysis.report.notebooks:execute_job", processed)
+        return execute_kernel(page, processed, root, lang)
+    nb, failure = run_in_zygote(
+        zygote, page, "analysis.report.notebooks:execute_job", processed, lang
+    )
     if failure:
         raise NotebookFailed(page, failure)
     return nb
 
 
-def _run(page: Page, processed: Path, progress=None):
+def _run(page: Page, processed: Path, lang: str, progress=None):
     """In a zygote's child: run the notebook's cells. Returns the notebook, where its inputs
     were injected, and the failure message (or None)."""
     from analysis.report import worker
 
     try:
-        nb, at = prepare(page, processed)
+        nb, at = prepare(page, processed, lang)
     except NotebookFailed as exc:
         return None, 0, str(exc)
 
@@ -187,24 +231,42 @@ def _run(page: Page, processed: Path, progress=None):
     return nb, at, None
 
 
-def execute_job(page: Page, processed: Path, progress=None):
+def execute_job(page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE, progress=None):
     """In a zygote's child: ``(notebook without its inputs, None)`` or ``(None, failure)``."""
-    nb, at, failure = _run(page, processed, progress)
+    nb, at, failure = _run(page, processed, lang, progress)
     return (None, failure) if failure else (strip_inputs(nb, at), None)
 
 
-def page_job(page: Page, processed: Path, key: str, nav: list[dict], footer: dict, progress=None):
-    """In a zygote's child: run the notebook and export its page. ``(html, None)`` or
-    ``(None, failure)``."""
-    nb, at, failure = _run(page, processed, progress)
+def page_job(
+    page: Page,
+    processed: Path,
+    lang: str,
+    key: str,
+    nav: list[dict],
+    footer: dict,
+    progress=None,
+):
+    """In a zygote's child: run the notebook in ``lang`` and export its page. ``(html, None,
+    untranslated messages)`` or ``(None, failure, [])``."""
+    nb, at, failure = _run(page, processed, lang, progress)
     if failure:
-        return None, failure
-    return export_page(strip_inputs(nb, at), page, key, nav, footer), None
+        return None, failure, []
+    missing = untranslated(nb)
+    return export_page(strip_inputs(nb, at), page, key, nav, footer, lang), None, missing
 
 
-def titles_job(pages: list[Page], progress=None) -> dict[str, str]:
-    """In a zygote's child: every page's title (its first level-1 heading)."""
-    return {p.name: page_title(load_notebook(p), p.name) for p in pages}
+def titles(pages: list[Page], languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Every page's title (its first level-1 heading) in every language: ``{lang: {name:
+    title}}``."""
+    return {
+        lang: {p.name: page_title(load_notebook(p, lang), p.name) for p in pages}
+        for lang in languages
+    }
+
+
+def titles_job(pages: list[Page], languages: tuple[str, ...], progress=None):
+    """``titles`` in a zygote's child."""
+    return titles(pages, languages)
 
 
 def run_in_zygote(zygote, page: Page, job: str, *args):
@@ -224,13 +286,17 @@ def run_in_zygote(zygote, page: Page, job: str, *args):
         ) from None
 
 
-def execute_kernel(page: Page, processed: Path, root: Path = paths.ROOT) -> nbformat.NotebookNode:
-    """Run a notebook on ``processed`` in a fresh kernel (nbclient): the reference engine."""
+def execute_kernel(
+    page: Page, processed: Path, root: Path = paths.ROOT, lang: str = i18n.SOURCE_LANGUAGE
+) -> nbformat.NotebookNode:
+    """Run a notebook on ``processed`` in a fresh kernel (nbclient), building the ``lang``
+    edition: the reference engine. ``nb.metadata["untranslated"]`` lists the messages the
+    catalogue lacked."""
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    nb, at = prepare(page, processed)
+    nb, at = prepare(page, processed, lang)
     # Kernels talk to this process over Unix sockets in a private folder, not TCP: several
     # kernels started at once could otherwise pick the same free port ("Address already in
     # use"), and no port is opened at all.
@@ -278,14 +344,26 @@ def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: Exception) -> s
     return "\n".join(lines)
 
 
-def environment() -> jinja2.Environment:
+def environment(lang: str = i18n.SOURCE_LANGUAGE) -> jinja2.Environment:
+    """Templates in ``lang``: ``{% trans %}`` and ``_()`` read the catalogue, ``L`` formats
+    numbers and dates (``L.range``, ``L.date``, ``L.month``)."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.globals["css"] = (TEMPLATES / "style.css").read_text(encoding="utf-8")
+    # Whitespace inside {% trans %} blocks is the template's layout, not the message's.
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
+    env.globals.update(
+        css=(TEMPLATES / "style.css").read_text(encoding="utf-8"),
+        L=i18n.get(lang),
+        lang=lang,
+        languages=[(code, i18n.NATIVE_NAMES[code]) for code in i18n.LANGUAGES],
+        edition_href=lambda to_lang, name: edition_href(lang, to_lang, name),
+    )
     return env
 
 
@@ -299,9 +377,16 @@ def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
 
 
 def export_page(
-    nb: nbformat.NotebookNode, page: Page, key: str, nav: list[dict], footer: dict
+    nb: nbformat.NotebookNode,
+    page: Page,
+    key: str,
+    nav: list[dict],
+    footer: dict,
+    lang: str = i18n.SOURCE_LANGUAGE,
 ) -> str:
     from nbconvert import HTMLExporter
+
+    untranslated(nb)  # build metadata, not content
 
     exporter = HTMLExporter(
         template_name="basic",
@@ -311,7 +396,7 @@ def export_page(
     )
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.name}})
     return (
-        environment()
+        environment(lang)
         .get_template("page.html.j2")
         .render(
             title=page_title(nb, page.name),

@@ -63,6 +63,7 @@ WARM_MODULES = (
     "analysis.report.export",
     "analysis.report.notebooks",
     "analysis.report.worker",
+    "analysis.report.i18n",
 )
 CELL_TIMEOUT = 600  # seconds without progress before a job is declared stuck (as nbclient's)
 _HEADER = struct.Struct("!Q")
@@ -223,6 +224,14 @@ def warm() -> None:
         # A module that fails here is left out: the notebook importing it reports the error.
         with contextlib.suppress(Exception):
             importlib.import_module(name)
+    with contextlib.suppress(Exception):
+        # Every edition's catalogue compiled and its CLDR data loaded once, not once per page.
+        from analysis.report import i18n
+
+        for lang in i18n.LANGUAGES:
+            i18n.translations(lang)
+            i18n.get(lang).range(1000, 2000)
+            i18n.get(lang).month("2022-03-01")
     from analysis.report import worker
 
     worker.make_shell()
