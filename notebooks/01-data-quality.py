@@ -11,25 +11,38 @@
 # duplicates). A build that fails any rule writes nothing.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
 import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, findings, metrics
-from analysis.vocab import EVIDENCE_GRADES, SOURCE_KINDS, TOTAL_SCOPE_KINDS
+from analysis.report import charts, data, findings, i18n, metrics
+from analysis.report.i18n import _
+from analysis.vocab import EVIDENCE_GRADES, OUTCOMES, SOURCE_KINDS, TOTAL_SCOPE_KINDS, VICTIM_GROUPS
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 incidents, claims, sources = processed.incidents, processed.claims, processed.sources
-rows = processed.manifest["rows"]
+rows = {name: L.number(n) for name, n in processed.manifest["rows"].items()}
 HTML(
-    f"<p>The build validated <strong>{rows['incidents']}</strong> incidents, "
-    f"<strong>{rows['claims']}</strong> casualty claims and <strong>{rows['sources']}</strong> "
-    f"published sources, with {rows['context_events']} context events and "
-    f"{rows['published_totals']} published period totals.</p>"
+    "<p>"
+    + _(
+        "The build validated <strong>{incidents}</strong> incidents, <strong>{claims}</strong> "
+        "casualty claims and <strong>{sources}</strong> published sources, with {events} context "
+        "events and {totals} published period totals."
+    ).format(
+        incidents=rows["incidents"],
+        claims=rows["claims"],
+        sources=rows["sources"],
+        events=rows["context_events"],
+        totals=rows["published_totals"],
+    )
+    + "</p>"
 )
 
 # %% [markdown]
@@ -45,26 +58,41 @@ HTML(
 by_year_grade = metrics.yearly_counts(incidents, "evidence_grade", EVIDENCE_GRADES)
 fig = charts.stacked_counts_chart(
     by_year_grade,
-    labels={g: f"Grade {g}" for g in EVIDENCE_GRADES},
+    labels={g: _("Grade {grade}").format(grade=g) for g in EVIDENCE_GRADES},
     title=findings.grades_title(by_year_grade.sum()),
-    ylabel="Incidents per year",
-    source="Source: project compilation; grade from the kinds of sources cited per incident "
-    "(A: human-rights organisation or UN body; B: wire, international media or research "
-    "organisation; C: single national source or a party to the conflict).",
-    xlabel="Year in which the incident started",
+    ylabel=_("Incidents per year"),
+    source=_(
+        "Source: project compilation; grade from the kinds of sources cited per incident "
+        "(A: human-rights organisation or UN body; B: wire, international media or research "
+        "organisation; C: single national source or a party to the conflict)."
+    ),
+    xlabel=_("Year in which the incident started"),
     bar_width=250,
 )
 best_year = by_year_grade.sum(axis=1).idxmax().year
 charts.show(
     fig,
-    alt=f"Incidents per year by evidence grade; {best_year} holds the most incidents. "
-    f"Grades: A {int(by_year_grade['A'].sum())}, B {int(by_year_grade['B'].sum())}, "
-    f"C {int(by_year_grade['C'].sum())}.",
+    alt=_(
+        "Incidents per year by evidence grade; {year} holds the most incidents. "
+        "Grades: A {a}, B {b}, C {c}."
+    ).format(
+        year=best_year,
+        a=L.number(by_year_grade["A"].sum()),
+        b=L.number(by_year_grade["B"].sum()),
+        c=L.number(by_year_grade["C"].sum()),
+    ),
 )
 
 # %%
 flags = metrics.quality_flags(incidents)
-HTML(charts.table_html(flags.reset_index().rename(columns={"index": "Check"})))
+flags.index = [_(label) for label in flags.index]
+HTML(
+    charts.table_html(
+        pd.DataFrame(
+            {_("Check"): flags.index, _("Incidents"): [L.number(n) for n in flags.to_numpy()]}
+        )
+    )
+)
 
 # %% [markdown]
 # ## Who reported it?
@@ -80,8 +108,17 @@ kinds = (
     .agg(incidents=("incident_id", "nunique"), sources=("source_id", "nunique"))
     .sort_values("incidents", ascending=False)
 )
-kinds.index = [SOURCE_KINDS[k] for k in kinds.index]
-HTML(charts.table_html(kinds.reset_index().rename(columns={"index": "Kind of source"})))
+HTML(
+    charts.table_html(
+        pd.DataFrame(
+            {
+                _("Kind of source"): [L.label(SOURCE_KINDS, k) for k in kinds.index],
+                _("Incidents"): [L.number(n) for n in kinds["incidents"]],
+                _("Sources"): [L.number(n) for n in kinds["sources"]],
+            }
+        )
+    )
+)
 
 # %% [markdown]
 # ## How much of the published totals does the dataset cover?
@@ -101,32 +138,39 @@ publisher = sources.set_index("source_id")["publisher"]
 def _dataset_cell(row) -> str:
     if not row["compared"]:
         return "–"
-    return (
-        f"{charts.fmt_range(row['dataset_min'], row['dataset_max'])} ({row['dataset_incidents']})"
-    )
+    dataset_range = charts.fmt_range(row["dataset_min"], row["dataset_max"])
+    return f"{dataset_range} ({L.number(row['dataset_incidents'])})"
 
 
 table = pd.DataFrame(
     {
-        "Published by": coverage["source_id"].map(publisher),
-        "Period": coverage["period_start"].dt.strftime("%Y-%m-%d")
-        + " to "
-        + coverage["period_end"].dt.strftime("%Y-%m-%d"),
-        "What the total covers": coverage["scope_kind"].map(TOTAL_SCOPE_KINDS)
-        + "; "
-        + coverage["perpetrator_scope"]
-        + "; "
-        + coverage["area"],
-        "Measure": coverage["measure"],
-        "Published figure": [
+        _("Published by"): coverage["source_id"].map(publisher),
+        _("Period"): [
+            _("{start} to {end}").format(start=L.iso(a), end=L.iso(b))
+            for a, b in zip(coverage["period_start"], coverage["period_end"], strict=True)
+        ],
+        _("What the total covers"): [
+            f"{L.label(TOTAL_SCOPE_KINDS, kind)}{L.punct(';')} {scope}{L.punct(';')} {area}"
+            for kind, scope, area in zip(
+                coverage["scope_kind"],
+                L.column(coverage, "perpetrator_scope"),
+                L.column(coverage, "area"),
+                strict=True,
+            )
+        ],
+        _("Measure"): [
+            f"{L.label(VICTIM_GROUPS, g)}, {L.label(OUTCOMES, o).lower()}"
+            for g, o in zip(coverage["victim_group"], coverage["outcome"], strict=True)
+        ],
+        _("Published figure"): [
             charts.fmt_range(a, b)
             for a, b in zip(coverage["published_min"], coverage["published_max"], strict=True)
         ],
-        "Wording": coverage["source_wording"],
-        "Compared with": coverage["comparison"],
-        "Dataset (incidents)": coverage.apply(_dataset_cell, axis=1),
-        "Dataset minimum as share of published": coverage["share_of_published_min"].map(
-            lambda v: "–" if pd.isna(v) else f"{v:.0%}"
+        _("Wording"): coverage["source_wording"],
+        _("Compared with"): coverage["comparison"],
+        _("Dataset (incidents)"): coverage.apply(_dataset_cell, axis=1),
+        _("Dataset minimum as share of published"): coverage["share_of_published_min"].map(
+            lambda v: "–" if pd.isna(v) else L.percent(v)
         )
         + coverage["share_note"].map(lambda n: f" ({n})" if n else ""),
     }
@@ -143,8 +187,16 @@ HTML(charts.table_html(table))
 monthly = metrics.monthly_range(incidents)
 empty = metrics.empty_months(monthly)
 HTML(
-    f"<p>{len(empty)} of {len(monthly)} months between {monthly.index.min():%B %Y} and "
-    f"{monthly.index.max():%B %Y} hold no incident in the dataset.</p>"
+    "<p>"
+    + _(
+        "{empty} of {months} months between {first} and {last} hold no incident in the dataset."
+    ).format(
+        empty=L.number(len(empty)),
+        months=L.number(len(monthly)),
+        first=L.month(monthly.index.min()),
+        last=L.month(monthly.index.max()),
+    )
+    + "</p>"
 )
 
 # %% [markdown]
@@ -165,57 +217,71 @@ unclassified = processed.extra.get("unclassified_actors")
 revisions = processed.manifest.get("exports_revisions", [])
 if not export_meta and not skipped:
     display(
-        HTML("<p class='note'>No ACLED or UCDP file was present when this report was built.</p>")
+        HTML(
+            "<p class='note'>"
+            + _("No ACLED or UCDP file was present when this report was built.")
+            + "</p>"
+        )
     )
 else:
+    columns = [_("File"), _("Read as"), _("Rows read"), _("Kept"), _("Rejected")]
     files = pd.DataFrame(
         [
-            {
-                "File": name,
-                "Read as": meta.get("layout_label", meta["columns_layout"]),
-                "Rows read": meta["rows_read"],
-                "Kept": meta["rows_kept"],
-                "Rejected": meta["rows_rejected"],
-            }
+            [
+                name,
+                meta.get("layout_label", meta["columns_layout"]),
+                L.number(meta["rows_read"]),
+                L.number(meta["rows_kept"]),
+                L.number(meta["rows_rejected"]),
+            ]
             for name, meta in sorted(export_meta.items())
         ],
-        columns=["File", "Read as", "Rows read", "Kept", "Rejected"],
+        columns=columns,
     )
     display(HTML(charts.table_html(files)))
     if skipped:
-        display(HTML("<p><strong>Files not read:</strong></p>"))
+        display(HTML("<p><strong>" + _("Files not read:") + "</strong></p>"))
         display(
             HTML(
                 charts.table_html(
-                    pd.DataFrame(skipped).rename(columns={"file": "File", "reason": "Reason"})
+                    pd.DataFrame(skipped).rename(columns={"file": _("File"), "reason": _("Reason")})
                 )
             )
         )
     if unclassified is not None and len(unclassified):
         display(
             HTML(
-                f"<p><strong>{unclassified['actor'].nunique()} actor string(s) no rule "
-                "classifies</strong> (not counted as Malian forces):</p>"
+                "<p>"
+                + _(
+                    "<strong>{n} actor string(s) no rule classifies</strong> (not counted as "
+                    "Malian forces):"
+                ).format(n=L.number(unclassified["actor"].nunique()))
+                + "</p>"
             )
         )
         table = unclassified.rename(
             columns={
-                "actor": "Actor string",
-                "dataset": "Dataset",
-                "file": "File",
-                "column": "Column",
-                "events": "Events",
-                "fatalities": "Fatalities (all actors)",
+                "actor": _("Actor string"),
+                "dataset": _("Dataset"),
+                "file": _("File"),
+                "column": _("Column"),
+                "events": _("Events"),
+                "fatalities": _("Fatalities (all actors)"),
             }
         )
         display(HTML(charts.table_html(table)))
     else:
-        display(HTML("<p>Every actor string that names the Malian state is classified.</p>"))
+        classified = _("Every actor string that names the Malian state is classified.")
+        display(HTML(f"<p>{classified}</p>"))
     if revisions:
         display(
             HTML(
-                "<p><strong>Events whose fatalities differ between downloads</strong> (the "
-                "kept row is ACLED's latest edit or UCDP's latest release):</p>"
+                "<p>"
+                + _(
+                    "<strong>Events whose fatalities differ between downloads</strong> (the kept "
+                    "row is ACLED's latest edit or UCDP's latest release):"
+                )
+                + "</p>"
             )
         )
         display(HTML(charts.table_html(pd.DataFrame(revisions))))

@@ -10,9 +10,11 @@
 # methodology page explains the range rule and the grades.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
 import html
@@ -20,8 +22,10 @@ import html
 import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, metrics
+from analysis.report import charts, data, i18n, metrics
+from analysis.report.i18n import _
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 events = processed.context_events
 incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
@@ -33,20 +37,27 @@ total = metrics.range_total(incidents)
 # %%
 fig = charts.monthly_range_chart(
     monthly,
-    title=f"Reported civilian deaths peaked in {peak:%B %Y}",
-    ylabel="Civilians reported killed per month",
-    source="Source: project compilation of Human Rights Watch, Amnesty International, UN and media "
-    "reporting (evidence grades A and B). Solid: sum of the lowest figures reported; hatched: up "
-    "to the sum of the highest. Diamonds: children, lowest figure.",
+    title=_("Reported civilian deaths peaked in {month}").format(month=L.month(peak)),
+    ylabel=_("Civilians reported killed per month"),
+    source=_(
+        "Source: project compilation of Human Rights Watch, Amnesty International, UN and media "
+        "reporting (evidence grades A and B). Solid: sum of the lowest figures reported; hatched: "
+        "up to the sum of the highest. Diamonds: children, lowest figure."
+    ),
     events=events,
     subset=children,
 )
 charts.show(
     fig,
-    alt=f"Reported civilian deaths peaked in {peak:%B %Y} with "
-    f"{charts.fmt_range(peak_min, peak_max)} civilians reported killed that month; over the whole "
-    f"period sources reported {charts.fmt_range(total['min'], total['max'])}. Monthly ranges "
-    "with numbered context events.",
+    alt=_(
+        "Reported civilian deaths peaked in {month} with {peak} civilians reported killed that "
+        "month; over the whole period sources reported {total}. Monthly ranges with numbered "
+        "context events."
+    ).format(
+        month=L.month(peak),
+        peak=charts.fmt_range(peak_min, peak_max),
+        total=charts.fmt_range(total["min"], total["max"]),
+    ),
 )
 
 # %% [markdown]
@@ -61,31 +72,42 @@ end = cumulative.iloc[-1]
 end_range = charts.fmt_range(int(end["min"]), int(end["max"]))
 fig = charts.cumulative_band_chart(
     cumulative,
-    title=f"Reported civilian deaths add up to {end_range}",
-    ylabel="Civilians reported killed, cumulative",
-    source="Source: project compilation (grades A and B). Band: running sums of minimums and "
-    "maximums.",
+    title=_("Reported civilian deaths add up to {range}").format(range=end_range),
+    ylabel=_("Civilians reported killed, cumulative"),
+    source=_(
+        "Source: project compilation (grades A and B). Band: running sums of minimums and maximums."
+    ),
     events=events,
 )
 charts.show(
     fig,
-    alt=f"Reported civilian deaths add up to {end_range} between {monthly.index.min():%B %Y} "
-    f"and {monthly.index.max():%B %Y}; the band is widest after the step of {peak:%B %Y}.",
+    alt=_(
+        "Reported civilian deaths add up to {range} between {first} and {last}; the band is "
+        "widest after the step of {peak}."
+    ).format(
+        range=end_range,
+        first=L.month(monthly.index.min()),
+        last=L.month(monthly.index.max()),
+        peak=L.month(peak),
+    ),
 )
 
 # %%
 widest, claims = metrics.widest_disagreement(incidents, processed.claims)
 claim_table = pd.DataFrame(
     {
-        "Source": claims["publisher"],
-        "Their words": claims["source_wording"],
-        "Recorded as": [
+        _("Source"): claims["publisher"],
+        _("Their words"): claims["source_wording"],
+        _("Recorded as"): [
             charts.fmt_range(int(a), int(b))
             for a, b in zip(claims["count_min"], claims["count_max"], strict=True)
         ],
         # The range rule: a party's claim counts only where no independent source gave one.
-        "Counts towards the range": claims["counts_towards_range"].map(
-            {True: "yes", False: "no: a party to the conflict, and independent figures exist"}
+        _("Counts towards the range"): claims["counts_towards_range"].map(
+            {
+                True: _("yes"),
+                False: _("no: a party to the conflict, and independent figures exist"),
+            }
         ),
     }
 )
@@ -94,8 +116,12 @@ widest_range = charts.fmt_range(
 )
 place = widest["locality"] if pd.notna(widest["locality"]) else widest["incident_id"]
 HTML(
-    f"<p>{html.escape(str(place))}, {widest['date_start']:%B %Y}: the incident range is "
-    f"{widest_range} civilians killed.</p>" + charts.table_html(claim_table)
+    "<p>"
+    + _("{place}, {month}: the incident range is {range} civilians killed.").format(
+        place=html.escape(str(place)), month=L.month(widest["date_start"]), range=widest_range
+    )
+    + "</p>"
+    + charts.table_html(claim_table)
 )
 
 # %% [markdown]
@@ -103,19 +129,21 @@ HTML(
 
 # %%
 yearly = metrics.yearly_range(incidents)
-table = yearly.reset_index().assign(
-    **{
-        "Civilians reported killed": lambda t: [
-            charts.fmt_range(int(a), int(b))
-            for a, b in zip(t["killed_min"], t["killed_max"], strict=True)
+table = pd.DataFrame(
+    {
+        _("Year"): yearly.index,
+        _("Incidents"): [L.number(n) for n in yearly["incidents"]],
+        _("Civilians reported killed"): [
+            charts.fmt_range(a, b)
+            for a, b in zip(yearly["killed_min"], yearly["killed_max"], strict=True)
         ],
-        "of whom children (where stated)": lambda t: [
-            charts.fmt_range(int(a), int(b))
-            for a, b in zip(t["children_min"], t["children_max"], strict=True)
+        _("of whom children (where stated)"): [
+            charts.fmt_range(a, b)
+            for a, b in zip(yearly["children_min"], yearly["children_max"], strict=True)
         ],
     }
-)[["year", "incidents", "Civilians reported killed", "of whom children (where stated)"]]
-HTML(charts.table_html(table.rename(columns={"year": "Year", "incidents": "Incidents"})))
+)
+HTML(charts.table_html(table))
 
 # %% [markdown]
 # ## Context events on the charts
@@ -130,17 +158,14 @@ numbered = events.merge(
     on="event_id",
     how="left",
 ).sort_values("date")
-numbered["number"] = numbered["number"].map(lambda n: "–" if pd.isna(n) else str(int(n)))
 HTML(
     charts.table_html(
-        numbered.assign(date=numbered["date"].dt.strftime("%Y-%m-%d"))[
-            ["number", "date", "label", "description"]
-        ].rename(
-            columns={
-                "number": "No.",
-                "date": "Date",
-                "label": "Event",
-                "description": "What happened",
+        pd.DataFrame(
+            {
+                _("No."): numbered["number"].map(lambda n: "–" if pd.isna(n) else str(int(n))),
+                _("Date"): numbered["date"].map(L.iso),
+                _("Event"): L.column(numbered, "label"),
+                _("What happened"): L.column(numbered, "description"),
             }
         )
     )

@@ -10,45 +10,55 @@
 # in the charts; the tables use grades A and B.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
 from IPython.display import display
 
-from analysis.report import charts, data, findings, metrics
+from analysis.report import charts, data, findings, i18n, metrics
+from analysis.report.i18n import _
 from analysis.vocab import OPERATION_TYPES, PERPETRATOR_GROUPS
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 incidents, events = processed.incidents, processed.context_events
+operation_labels = {code: L.label(OPERATION_TYPES, code) for code in OPERATION_TYPES}
 
 # %%
 by_type = metrics.quarterly_counts(incidents, "operation_type", OPERATION_TYPES)
 fig = charts.stacked_counts_chart(
     by_type,
-    labels=OPERATION_TYPES,
+    labels=operation_labels,
     title=findings.operations_title(by_type, incidents),
-    ylabel="Incidents per quarter",
-    source="Source: project compilation, all evidence grades. Each incident counts once, in the "
-    "quarter in which it started.",
+    ylabel=_("Incidents per quarter"),
+    source=_(
+        "Source: project compilation, all evidence grades. Each incident counts once, in the "
+        "quarter in which it started."
+    ),
     events=events,
-    xlabel="Quarter in which the incident started",
+    xlabel=_("Quarter in which the incident started"),
 )
 charts.show(fig, alt=findings.operations_alt(by_type))
 
 # %%
 group_order = list(dict.fromkeys(PERPETRATOR_GROUPS.values()))
+group_labels = {g: _(g) for g in group_order}
 by_group = metrics.quarterly_counts(incidents, "perpetrator_group", group_order)
 fig = charts.stacked_counts_chart(
     by_group,
-    labels={g: g for g in group_order},
+    labels=group_labels,
     title=findings.perpetrators_title(incidents),
-    ylabel="Incidents per quarter",
-    source="Source: project compilation, all evidence grades. Alleged perpetrator as reported by "
-    "the sources; the Malian authorities have denied many of these allegations.",
+    ylabel=_("Incidents per quarter"),
+    source=_(
+        "Source: project compilation, all evidence grades. Alleged perpetrator as reported by "
+        "the sources; the Malian authorities have denied many of these allegations."
+    ),
     events=events,
-    xlabel="Quarter in which the incident started",
+    xlabel=_("Quarter in which the incident started"),
 )
 charts.show(fig, alt=findings.perpetrators_alt(incidents))
 
@@ -57,25 +67,38 @@ charts.show(fig, alt=findings.perpetrators_alt(incidents))
 
 # %%
 graded = metrics.filter_grades(incidents, ["A", "B"])
-for column, labels in (("operation_type", OPERATION_TYPES), ("perpetrator_group", None)):
+# One sentence per table: the words around the name differ per language and kind of group.
+SENTENCES = {
+    "operation_type": (
+        _("{name}: {range} civilians reported killed, the most of any type of operation"),
+        _(
+            "By type of operation, {name} accounts for the most civilians reported killed: "
+            "{range}, {share} of the lowest total."
+        ),
+    ),
+    "perpetrator_group": (
+        _("{name}: {range} civilians reported killed, the most of any alleged perpetrator"),
+        _(
+            "By alleged perpetrator, {name} accounts for the most civilians reported killed: "
+            "{range}, {share} of the lowest total."
+        ),
+    ),
+}
+for column, labels in (("operation_type", operation_labels), ("perpetrator_group", group_labels)):
     table = metrics.range_by(graded, column)
     top = table.index[0]
-    name = labels.get(top, top) if labels else top
+    name = labels.get(top, top)
     top_range = charts.fmt_range(int(table["min"].iloc[0]), int(table["max"].iloc[0]))
-    what = "type of operation" if column == "operation_type" else "alleged perpetrator"
-    share = table["min"].iloc[0] / max(1, table["min"].sum())
+    share = L.percent(table["min"].iloc[0] / max(1, table["min"].sum()))
+    title, alt = SENTENCES[column]
     fig = charts.range_bars_chart(
         table,
-        title=f"{name}: {top_range} civilians reported killed, the most of any {what}",
-        xlabel="Civilians reported killed (people; lowest figure solid, up to highest hatched)",
-        source="Source: project compilation, evidence grades A and B. Labels: range of civilians "
-        "reported killed and number of incidents.",
+        title=title.format(name=name, range=top_range),
+        xlabel=_("Civilians reported killed (people; lowest figure solid, up to highest hatched)"),
+        source=_(
+            "Source: project compilation, evidence grades A and B. Labels: range of civilians "
+            "reported killed and number of incidents."
+        ),
         labels=labels,
     )
-    display(
-        charts.show(
-            fig,
-            alt=f"By {what}, {name} accounts for the most civilians reported killed: "
-            f"{top_range}, {share:.0%} of the lowest total.",
-        )
-    )
+    display(charts.show(fig, alt=alt.format(name=name, range=top_range, share=share)))

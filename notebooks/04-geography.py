@@ -12,20 +12,28 @@
 # Grades A and B.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
+import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, geo, metrics
+from analysis.report import charts, data, geo, i18n, metrics
+from analysis.report.i18n import _
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
 by_region = metrics.range_by(incidents, "region")
 placed = by_region.drop(index="Not stated", errors="ignore")
 top = placed.index[0]
+top_range = charts.fmt_range(int(placed.loc[top, "min"]), int(placed.loc[top, "max"]))
+# Region names are place names; only "Not stated" is a word to translate.
+region_labels = {r: _(r) if r == "Not stated" else r for r in by_region.index}
 
 # %%
 places = geo.region_points(processed).merge(
@@ -40,39 +48,45 @@ places = places.assign(
 fig = charts.map_chart(
     geo.outline(processed),
     places,
-    title=f"Most civilians were reported killed in {top} region",
-    source="Boundary: Natural Earth (public domain). Region capitals: GeoNames (CC BY 4.0). "
-    "Circles: civilians reported killed, grades A and B; hatched area: highest figure, solid: "
-    "lowest; labels give the range.",
+    title=_("Most civilians were reported killed in {region} region").format(region=top),
+    source=_(
+        "Boundary: Natural Earth (public domain). Region capitals: GeoNames (CC BY 4.0). "
+        "Circles: civilians reported killed, grades A and B; hatched area: highest figure, solid: "
+        "lowest; labels give the range."
+    ),
 )
 charts.show(
     fig,
-    alt=f"Map of Mali with one circle per region; {top} has the largest, with "
-    f"{charts.fmt_range(int(placed.loc[top, 'min']), int(placed.loc[top, 'max']))} civilians "
-    "reported killed.",
+    alt=_(
+        "Map of Mali with one circle per region; {region} has the largest, with {range} "
+        "civilians reported killed."
+    ).format(region=top, range=top_range),
 )
 
 # %%
 fig = charts.range_bars_chart(
     by_region,
-    title=f"{top} leads, ahead of {placed.index[1]}",
-    xlabel="Civilians reported killed (people; lowest figure solid, up to highest hatched)",
-    source="Source: project compilation, grades A and B. 'Not stated': reporting too vague to "
-    "place in one region.",
+    title=_("{region} leads, ahead of {second}").format(region=top, second=placed.index[1]),
+    xlabel=_("Civilians reported killed (people; lowest figure solid, up to highest hatched)"),
+    source=_(
+        "Source: project compilation, grades A and B. 'Not stated': reporting too vague to "
+        "place in one region."
+    ),
+    labels=region_labels,
 )
 charts.show(
     fig,
-    alt=f"{top} region leads with "
-    f"{charts.fmt_range(int(placed.loc[top, 'min']), int(placed.loc[top, 'max']))} civilians "
-    f"reported killed, ahead of {placed.index[1]}; ranges by region, grades A and B.",
+    alt=_(
+        "{region} region leads with {range} civilians reported killed, ahead of {second}; "
+        "ranges by region, grades A and B."
+    ).format(region=top, range=top_range, second=placed.index[1]),
 )
 
 # %% [markdown]
 # ## Incidents per region and year
 
 # %%
-import pandas as pd
-
 table = pd.crosstab(incidents["region"], incidents["year"], margins=True, margins_name="All")
 table.columns.name = None
-HTML(charts.table_html(table.reset_index().rename(columns={"region": "Region"})))
+table = table.rename(index=region_labels | {"All": _("All")}, columns={"All": _("All")})
+HTML(charts.table_html(table.reset_index(names=_("Region"))))

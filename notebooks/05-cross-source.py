@@ -11,17 +11,21 @@
 # low and high estimates. Each is shown as its own range, never merged into one number.
 
 # %% tags=["parameters"]
-# The notebook's one input: the folder of validated tables. `make report` passes it in a cell
-# injected after this one; in JupyterLab the default (None) means the project's data/processed.
+# The notebook's inputs: the folder of validated tables and the language of the edition.
+# `make report` passes both in a cell injected after this one; in JupyterLab the defaults apply
+# (None: the project's data/processed; "en": English).
 PROCESSED = None
+LANG = "en"
 
 # %%
 import pandas as pd
 from IPython.display import HTML, display
 
-from analysis.report import charts, compare, data, metrics
+from analysis.report import charts, compare, data, i18n, metrics
+from analysis.report.i18n import _
 from analysis.vocab import OPERATION_TYPES
 
+L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 events = processed.extra.get("events")
 links = processed.extra.get("links")
@@ -29,12 +33,16 @@ exports = processed.manifest.get("exports", {})
 if events is None:
     display(
         HTML(
-            "<p class='note'>No ACLED or UCDP export was present when this report was built, so "
-            "there is nothing to compare. To add one, save a Mali (or Africa-wide) export as CSV "
-            "in <code>data/raw/acled/</code> or <code>data/raw/ucdp/</code> (see "
-            "<code>data/raw/README-exports.md</code>; <code>make fetch-acled</code> and "
-            "<code>make fetch-ucdp</code> download one with your own credentials) and run "
-            "<code>make report</code> again.</p>"
+            "<p class='note'>"
+            + _(
+                "No ACLED or UCDP export was present when this report was built, so there is "
+                "nothing to compare. To add one, save a Mali (or Africa-wide) export as CSV in "
+                "<code>data/raw/acled/</code> or <code>data/raw/ucdp/</code> (see "
+                "<code>data/raw/README-exports.md</code>; <code>make fetch-acled</code> and "
+                "<code>make fetch-ucdp</code> download one with your own credentials) and run "
+                "<code>make report</code> again."
+            )
+            + "</p>"
         )
     )
 
@@ -53,8 +61,12 @@ has_aggregates = aggregates is not None and len(aggregates) > 0
 if events is not None and not has_events:
     display(
         HTML(
-            "<p class='note'>The exports present hold no event-level data on civilian harm by "
-            "Malian state forces (aggregated files only, or no such event).</p>"
+            "<p class='note'>"
+            + _(
+                "The exports present hold no event-level data on civilian harm by Malian state "
+                "forces (aggregated files only, or no such event)."
+            )
+            + "</p>"
         )
     )
 if has_events:
@@ -64,11 +76,11 @@ if has_events:
         hi = int(part["civilians_killed_max"].sum())
         summary_rows.append(
             {
-                "Source": name.upper(),
-                "Events": len(part),
-                "Civilians killed (range)": charts.fmt_range(lo, hi),
-                "First event": f"{part['date_start'].min():%Y-%m-%d}",
-                "Last event": f"{part['date_end'].max():%Y-%m-%d}",
+                _("Source"): name.upper(),
+                _("Events"): L.number(len(part)),
+                _("Civilians killed (range)"): charts.fmt_range(lo, hi),
+                _("First event"): L.iso(part["date_start"].min()),
+                _("Last event"): L.iso(part["date_end"].max()),
             }
         )
     display(HTML(charts.table_html(pd.DataFrame(summary_rows))))
@@ -82,23 +94,28 @@ if has_events:
     start = min(curated["month"].min(), events["month"].min())
     end = max(curated["month"].max(), events["month"].max())
     months = metrics.month_index(start, end)
-    series = {"Curated record (grades A and B)": metrics.monthly_range(curated, months=months)}
+    series = {_("Curated record (grades A and B)"): metrics.monthly_range(curated, months=months)}
     for name, part in events.groupby("dataset"):
         series[name.upper()] = metrics.monthly_range(part, months=months)
     fig = compare.multi_range_chart(
         series,
-        title="Civilian deaths by source, as ranges",
-        ylabel="Civilians reported killed per month",
-        source="Sources: project compilation; "
+        title=_("Civilian deaths by source, as ranges"),
+        ylabel=_("Civilians reported killed per month"),
+        # The exports' attributions are their licence terms, quoted as the providers word them.
+        source=_("Sources: project compilation")
+        + L.punct(";")
+        + " "
         + "; ".join(meta["attribution"] for meta in exports.values()),
     )
     totals = {k: (int(v["min"].sum()), int(v["max"].sum())) for k, v in series.items()}
     display(
         charts.show(
             fig,
-            alt="Monthly civilian deaths by source as ranges: "
-            + "; ".join(f"{k} {charts.fmt_range(*v)}" for k, v in totals.items())
-            + ".",
+            alt=_("Monthly civilian deaths by source as ranges: {totals}.").format(
+                totals=(L.punct(";") + " ").join(
+                    f"{k} {charts.fmt_range(*v)}" for k, v in totals.items()
+                )
+            ),
         )
     )
 
@@ -111,7 +128,7 @@ if has_events:
 if has_events:
     table = pd.concat(
         {
-            "Curated": processed.incidents["operation_type"].value_counts(),
+            _("Curated"): processed.incidents["operation_type"].value_counts(),
             **{
                 name.upper(): part["operation_type"].value_counts()
                 for name, part in events.groupby("dataset")
@@ -119,8 +136,8 @@ if has_events:
         },
         axis=1,
     ).fillna(0)
-    table.index = [OPERATION_TYPES.get(code, code) for code in table.index]
-    display(HTML(charts.table_html(table.astype(int).reset_index(names="Operation type"))))
+    table.index = [L.label(OPERATION_TYPES, code) for code in table.index]
+    display(HTML(charts.table_html(table.astype(int).reset_index(names=_("Operation type")))))
 
 # %% [markdown]
 # ## Which curated incidents the exports also hold
@@ -135,14 +152,23 @@ if has_events:
     linked = compare.best_links(links)
     summary = pd.crosstab(linked["dataset"], linked["agreement"])
     summary.columns.name = None
-    display(HTML(charts.table_html(summary.reset_index(names="Export"))))
-    share = linked["incident_id"].nunique() / len(processed.incidents)
+    display(HTML(charts.table_html(summary.reset_index(names=_("Export")))))
+    n_linked = linked["incident_id"].nunique()
     display(
         HTML(
-            f"<p>{linked['incident_id'].nunique()} of {len(processed.incidents)} curated incidents "
-            f"({share:.0%}) have at least one candidate event in the exports.</p>"
+            "<p>"
+            + _(
+                "{linked} of {total} curated incidents ({share}) have at least one candidate "
+                "event in the exports."
+            ).format(
+                linked=L.number(n_linked),
+                total=L.number(len(processed.incidents)),
+                share=L.percent(n_linked / len(processed.incidents)),
+            )
+            + "</p>"
         )
     )
+    # Every candidate, with the linkage table's own column names (identifiers, not prose).
     display(HTML(charts.table_html(links)))
 
 # %% [markdown]
@@ -170,34 +196,42 @@ if has_aggregates:
     fig = compare.context_chart(
         curated_monthly,
         agg,
-        title="Curated civilian deaths beside ACLED aggregated fatalities (all actors)",
-        source="Sources: project compilation; " + "; ".join(agg_sources),
+        title=_("Curated civilian deaths beside ACLED aggregated fatalities (all actors)"),
+        # The exports' attributions are their licence terms, quoted as the providers word them.
+        source=_("Sources: project compilation") + L.punct(";") + " " + "; ".join(agg_sources),
     )
     display(
         charts.show(
             fig,
-            alt="Monthly civilian deaths in the curated record as a range, beside ACLED "
-            "aggregated fatalities of every actor (not attributable to state forces): "
-            + "; ".join(
-                f"{k}: {int(v['fatalities'].sum()):,} deaths in {int(v['events'].sum()):,} events"
-                for k, v in agg.items()
-            )
-            + ".",
+            alt=_(
+                "Monthly civilian deaths in the curated record as a range, beside ACLED "
+                "aggregated fatalities of every actor (not attributable to state forces): "
+                "{totals}."
+            ).format(
+                totals=(L.punct(";") + " ").join(
+                    _("{name}: {deaths} deaths in {events} events").format(
+                        name=k,
+                        deaths=L.number(v["fatalities"].sum()),
+                        events=L.number(v["events"].sum()),
+                    )
+                    for k, v in agg.items()
+                )
+            ),
         )
     )
     shown = [m for m in months if any(m in v.index for v in agg.values())]
-    table = pd.DataFrame({"Month": [f"{m:%B %Y}" for m in shown]})
-    table["Curated: civilians killed by state forces"] = [
+    table = pd.DataFrame({_("Month"): [L.month(m) for m in shown]})
+    table[_("Curated: civilians killed by state forces")] = [
         charts.fmt_range(int(curated_monthly.loc[m, "min"]), int(curated_monthly.loc[m, "max"]))
         for m in shown
     ]
     for name, monthly in agg.items():
-        table[f"{name}: events / deaths (all actors, not attributable)"] = [
-            f"{int(monthly.loc[m, 'events'])} / {int(monthly.loc[m, 'fatalities'])}"
+        table[_("{name}: events / deaths (all actors, not attributable)").format(name=name)] = [
+            f"{L.number(monthly.loc[m, 'events'])} / {L.number(monthly.loc[m, 'fatalities'])}"
             if m in monthly.index
             else "–"
             for m in shown
         ]
     display(HTML(charts.table_html(table)))
 elif events is not None:
-    display(HTML("<p class='note'>No ACLED aggregated file was present.</p>"))
+    display(HTML("<p class='note'>" + _("No ACLED aggregated file was present.") + "</p>"))

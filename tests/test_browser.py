@@ -1,7 +1,8 @@
 """Every report page in a real browser (headless Chromium through Playwright), offline.
 
-The reports are built once by ``make report`` in a temporary copy of the repository (as in
-test_make.py), then each page is opened at a phone width (375 px) and a desktop width (1280 px)
+The reports are built once by ``make report`` in a temporary copy of the repository (the
+session's ``site`` fixture), then each page of both editions (English in reports/, French in
+reports/fr/) is opened at a phone width (375 px) and a desktop width (1280 px)
 with every request that is not a local file aborted and recorded. Full-page screenshots are
 saved under reports/screenshots/ of the copy and copied to this checkout's reports/screenshots/
 for review.
@@ -40,6 +41,8 @@ PAGES = [
     "appendix.html",
     "methodology.html",
 ]
+EDITIONS = {"en": "", "fr": "fr/"}
+ALL_PAGES = [f"{prefix}{name}" for prefix in EDITIONS.values() for name in PAGES]
 NOT_RUN = "browser tests did NOT run: "
 
 
@@ -63,7 +66,7 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="module")
 def site(built_repo, tmp_path_factory) -> Path:
-    """A temporary copy of the repository with its reports built by `make report`."""
+    """A temporary copy of the repository with both editions built by `make report`."""
     return clone_built(built_repo, tmp_path_factory.mktemp("browser") / "repo")
 
 
@@ -126,7 +129,7 @@ def open_page(browser, site: Path, name: str, width: int):
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-@pytest.mark.parametrize("name", PAGES)
+@pytest.mark.parametrize("name", ALL_PAGES)
 def test_page_in_browser(site, browser, name, width):
     page, context, blocked, errors = open_page(browser, site, name, width)
     try:
@@ -143,26 +146,45 @@ def test_page_in_browser(site, browser, name, width):
             assert level <= before + 1, f"{name}: h{before} followed by h{level} ({text!r})"
         shots = site / "reports" / "screenshots"
         shots.mkdir(parents=True, exist_ok=True)
-        shot = shots / f"{Path(name).stem}-{width}.png"
+        shot = shots / f"{name.removesuffix('.html').replace('/', '-')}-{width}.png"
         page.screenshot(path=str(shot), full_page=True)
         review = ROOT / "reports" / "screenshots"
         review.mkdir(parents=True, exist_ok=True)
         shutil.copy2(shot, review / shot.name)
         assert not blocked, f"{name} tried to load {blocked[:5]}"
         assert not errors, f"{name} console errors: {errors[:5]}"
+        # The language switch leads to the same page in the other edition, which exists.
+        lang = "fr" if name.startswith("fr/") else "en"
+        assert page.evaluate("document.documentElement.lang") == lang
+        other = page.eval_on_selector("ul.languages a", "a => [a.getAttribute('hreflang'), a.href]")
+        assert other[0] == ("en" if lang == "fr" else "fr")
+        assert other[1].startswith("file://") and Path(other[1][7:]).is_file(), other
+        assert Path(other[1][7:]).name == Path(name).name
     finally:
         context.close()
 
 
-def test_index_answers_how_many_by_whom_how_and_when(site, browser):
-    page, context, blocked, errors = open_page(browser, site, "index.html", 1280)
+BRIEF_TERMS = {
+    "": ("How many", "By whom", "How", "When it peaked", "civilians killed"),
+    "fr/": ("Combien", "Par qui", "Comment", "Le pic", "civils tués"),
+}
+DATE_TERMS = {
+    "": ("Latest incident recorded", "Build date"),
+    "fr/": ("Dernier incident recensé", "Date de production"),
+}
+
+
+@pytest.mark.parametrize("edition", EDITIONS.values())
+def test_index_answers_how_many_by_whom_how_and_when(site, browser, edition):
+    page, context, blocked, errors = open_page(browser, site, f"{edition}index.html", 1280)
     try:
         brief = page.inner_text("section.summary")
-        for term in ("How many", "By whom", "How", "When it peaked", "civilians killed"):
+        for term in BRIEF_TERMS[edition]:
             assert term in brief, term
         assert "–" in brief  # figures are ranges
         text = page.inner_text("main")
-        assert "Latest incident recorded" in text and "Build date" in text
+        for term in DATE_TERMS[edition]:
+            assert term in text, term
         links = page.eval_on_selector_all("main a", "els => els.map(e => e.getAttribute('href'))")
         for target in ("appendix.html", "methodology.html", *PAGES[1:-2]):
             assert target in links, target
@@ -171,11 +193,12 @@ def test_index_answers_how_many_by_whom_how_and_when(site, browser):
         context.close()
 
 
-def test_appendix_lists_every_incident_with_sources(site, browser):
+@pytest.mark.parametrize("edition", EDITIONS.values())
+def test_appendix_lists_every_incident_with_sources(site, browser, edition):
     import pandas as pd
 
     incidents = pd.read_csv(site / "data" / "raw" / "incidents.csv", usecols=["incident_id"])
-    page, context, _, _ = open_page(browser, site, "appendix.html", 1280)
+    page, context, _, _ = open_page(browser, site, f"{edition}appendix.html", 1280)
     try:
         rows = page.eval_on_selector_all(
             "table.appendix tbody tr",
@@ -187,7 +210,7 @@ def test_appendix_lists_every_incident_with_sources(site, browser):
         assert sum(1 for *_, links in rows if links) >= 0.9 * len(rows)
         # The wide table scrolls inside its wrapper at phone width, not the page.
         context.close()
-        page, context, _, _ = open_page(browser, site, "appendix.html", 375)
+        page, context, _, _ = open_page(browser, site, f"{edition}appendix.html", 375)
         wrap = page.eval_on_selector(".table-wrap", "e => [e.scrollWidth, e.clientWidth]")
         assert wrap[0] > wrap[1]
     finally:
@@ -208,7 +231,8 @@ def test_pdf_of_the_briefing(site):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    pdf = site / "reports" / "briefing.pdf"
-    data = pdf.read_bytes()
-    assert data.startswith(b"%PDF") and len(data) > 10_000
-    assert not [p for p in pdf.parent.iterdir() if p.name.startswith(".briefing.pdf")]
+    for folder in EDITIONS.values():
+        pdf = site / "reports" / folder / "briefing.pdf"
+        data = pdf.read_bytes()
+        assert data.startswith(b"%PDF") and len(data) > 10_000
+        assert not [p for p in pdf.parent.iterdir() if p.name.startswith(".briefing.pdf")]

@@ -16,14 +16,40 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.report import i18n
+from analysis.report.i18n import N_, _
 from analysis.vocab import OUTCOMES, SOURCE_KINDS, VICTIM_GROUPS
 
 SCRIPT = Path(__file__).resolve().parent / "templates" / "appendix.js"
+# Labels are messages of the catalogue: the page shows them translated.
 SORTS = {
-    "date-asc": "Date, oldest first",
-    "date-desc": "Date, newest first",
-    "max-desc": "Civilians killed (highest figure), most first",
-    "min-desc": "Civilians killed (lowest figure), most first",
+    "date-asc": N_("Date, oldest first"),
+    "date-desc": N_("Date, newest first"),
+    "max-desc": N_("Civilians killed (highest figure), most first"),
+    "min-desc": N_("Civilians killed (lowest figure), most first"),
+}
+# What a claim counts, as the appendix says it before the figure ("civilians killed 12").
+CLAIM_MEASURES = {
+    ("civilians", "killed"): N_("civilians killed"),
+    ("civilians", "injured"): N_("civilians injured"),
+    ("civilians", "missing"): N_("civilians missing"),
+    ("children", "killed"): N_("children killed"),
+    ("children", "injured"): N_("children injured"),
+    ("children", "missing"): N_("children missing"),
+    ("women", "killed"): N_("women killed"),
+    ("women", "injured"): N_("women injured"),
+    ("women", "missing"): N_("women missing"),
+    ("men", "killed"): N_("men killed"),
+    ("men", "injured"): N_("men injured"),
+    ("men", "missing"): N_("men missing"),
+}
+# What a correction did, as the appendix says it.
+CORRECTION_ACTIONS = {
+    "added": N_("added"),
+    "edited": N_("edited"),
+    "removed": N_("removed"),
+    "merged": N_("merged"),
+    "claim_removed": N_("claim removed"),
 }
 
 
@@ -37,25 +63,29 @@ def csp_hash(text: str) -> str:
     return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
-def _count(lo: object, hi: object) -> str:
-    lo, hi = int(lo), int(hi)
-    return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+def _measure(victim_group: str, outcome: str) -> str:
+    """'civilians killed' / 'civils tués' (a message per pair: French agrees the participle)."""
+    message = CLAIM_MEASURES.get((victim_group, outcome))
+    if message:
+        return _(message)
+    group = VICTIM_GROUPS.get(victim_group, victim_group).split(" (")[0].lower()
+    return f"{group} {OUTCOMES.get(outcome, outcome).lower()}"
 
 
 def claims_by_incident(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, list[dict]]:
     """Each incident's claims: who said what, with the source's own words, in a fixed order."""
-    titles = sources.set_index("source_id")["title"]
+    meta = sources.set_index("source_id")
+    locale = i18n.active()
     ordered = claims.sort_values(["incident_id", "victim_group", "outcome", "source_id"])
     found: dict[str, list[dict]] = {}
     for claim in ordered.to_dict("records"):
         found.setdefault(claim["incident_id"], []).append(
             {
                 "publisher": claim["publisher"],
-                "kind": SOURCE_KINDS.get(claim["source_kind"], claim["source_kind"]),
-                "title": titles.get(claim["source_id"], ""),
-                "what": f"{VICTIM_GROUPS[claim['victim_group']].split(' (')[0].lower()} "
-                f"{OUTCOMES[claim['outcome']].lower()}",
-                "count": _count(claim["count_min"], claim["count_max"]),
+                "kind": locale.label(SOURCE_KINDS, claim["source_kind"]),
+                "title": meta["title"].get(claim["source_id"], ""),
+                "what": _measure(claim["victim_group"], claim["outcome"]),
+                "count": locale.range(claim["count_min"], claim["count_max"]),
                 "wording": claim["source_wording"],
                 "party": bool(claim["is_party_claim"]),
             }
@@ -67,6 +97,8 @@ def corrections_by_incident(changelog: pd.DataFrame | None) -> dict[str, list[di
     """Each incident's recorded corrections (data/raw/changelog.csv), oldest first."""
     if changelog is None or changelog.empty:
         return {}
+    locale = i18n.active()
+    changelog = changelog.assign(reason=locale.column(changelog, "reason"))
     found: dict[str, list[dict]] = {}
     for row in changelog.sort_values(["date", "incident_id"], kind="stable").to_dict("records"):
 
@@ -74,10 +106,11 @@ def corrections_by_incident(changelog: pd.DataFrame | None) -> dict[str, list[di
             value = row.get(key)
             return None if value is None or pd.isna(value) else str(value)
 
+        action = CORRECTION_ACTIONS.get(row["action"])
         found.setdefault(row["incident_id"], []).append(
             {
-                "date": f"{row['date'].day} {row['date']:%B %Y}",
-                "action": row["action"].replace("_", " "),
+                "date": locale.date(row["date"]),
+                "action": _(action) if action else row["action"].replace("_", " "),
                 "field": text("field"),
                 "old": text("old_value"),
                 "new": text("new_value"),

@@ -1,6 +1,9 @@
 """The index page (a briefing for readers who open one page), the incident appendix and the
 methodology page. Generated from the processed tables, not from notebooks, so every figure on
 them comes from functions the tests reach.
+
+Each is rendered once per edition, inside ``i18n.using(lang)``: the figures are computed the
+same way and only formatted (Babel) and worded (gettext) per language.
 """
 
 from __future__ import annotations
@@ -13,8 +16,9 @@ import jinja2
 import pandas as pd
 
 from analysis import paths
-from analysis.report import charts, data, metrics
-from analysis.report.findings import perpetrator_phrase
+from analysis.report import charts, data, i18n, metrics
+from analysis.report.findings import lowercase_first, perpetrator_phrase
+from analysis.report.i18n import N_, _
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
 HEADLINE_GRADES = ("A", "B")
@@ -29,12 +33,21 @@ def safe_url(url: object) -> str | None:
 
 def build_date() -> str:
     """The date a reproducible build stands for: SOURCE_DATE_EPOCH (the last commit's time)."""
-    return dt.datetime.fromtimestamp(paths.source_date_epoch(), dt.UTC).strftime("%Y-%m-%d")
+    return i18n.active().date(dt.datetime.fromtimestamp(paths.source_date_epoch(), dt.UTC))
 
 
 def long_date(value: pd.Timestamp) -> str:
-    """'6 March 2026': no zero padding, month in words (never ambiguous between locales)."""
-    return f"{value.day} {value:%B %Y}"
+    """'6 March 2026' / '6 mars 2026': no zero padding, month in words."""
+    return i18n.active().date(value)
+
+
+def region_name(region: str | None) -> str | None:
+    """A normalised region as shown: place names as they are, 'Not stated' translated."""
+    return _("Not stated") if region == "Not stated" else region
+
+
+# How precisely an incident is dated, as the appendix notes it beside the date.
+DATE_PRECISION_NOTES = {"week": N_("week"), "month": N_("month")}
 
 
 def largest_incident(incidents: pd.DataFrame) -> dict | None:
@@ -46,18 +59,21 @@ def largest_incident(incidents: pd.DataFrame) -> dict | None:
         ["civilians_killed_max", "civilians_killed_min", "date_start", "incident_id"],
         ascending=[False, False, True, True],
     ).iloc[0]
+    locale = i18n.active()
     place = top["locality"] if isinstance(top["locality"], str) and top["locality"] else None
     region = top["region"] if isinstance(top["region"], str) else None
+    if region == "Not stated":
+        region = None
+    region_text = _("{region} region").format(region=region) if region else None
     return {
         "id": top["incident_id"],
-        "date": long_date(top["date_start"]),
-        "month": f"{top['date_start']:%B %Y}",
-        "place": ", ".join(p for p in (place, f"{region} region" if region else None) if p)
-        or "place not stated",
+        "date": locale.date(top["date_start"]),
+        "month": locale.month(top["date_start"]),
+        "place": ", ".join(p for p in (place, region_text) if p) or _("place not stated"),
         "min": int(top["civilians_killed_min"]),
         "max": int(top["civilians_killed_max"]),
-        "perpetrator": PERPETRATORS.get(top["perpetrator"], top["perpetrator"]),
-        "operation": OPERATION_TYPES.get(top["operation_type"], top["operation_type"]),
+        "perpetrator": locale.label(PERPETRATORS, top["perpetrator"]),
+        "operation": locale.label(OPERATION_TYPES, top["operation_type"]),
     }
 
 
@@ -83,7 +99,7 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
         "by_perpetrator": metrics.range_by(chosen, "perpetrator_group"),
         "by_operation": metrics.range_by(chosen, "operation_type"),
         "by_year": yearly.astype("int64"),
-        "peak": {"month": peak.strftime("%B %Y"), "min": peak_min, "max": peak_max},
+        "peak": {"month": i18n.active().month(peak), "min": peak_min, "max": peak_max},
         "largest": largest_incident(chosen),
         "first": long_date(chosen["date_start"].min()),
         "last": long_date(chosen["date_start"].max()),
@@ -107,26 +123,36 @@ def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.
     months = pd.date_range(quarters["month"].min(), quarters["month"].max(), freq="QS")
     quarterly = metrics.monthly_range(quarters, months=months)
     peak, peak_min, peak_max = metrics.peak_month(quarterly)
-    label = f"Q{peak.quarter} {peak.year}"
+    locale = i18n.active()
+    label = locale.quarter(peak)
     fig = charts.monthly_range_chart(
         quarterly,
-        title=f"Reported civilian deaths peaked in {label}",
-        ylabel="Civilians reported killed per quarter",
-        xlabel="Quarter in which the incident started",
+        title=_("Reported civilian deaths peaked in {quarter}").format(quarter=label),
+        ylabel=_("Civilians reported killed per quarter"),
+        xlabel=_("Quarter in which the incident started"),
         bar_width=70,
-        source="Source: project compilation of Human Rights Watch, Amnesty International, UN and "
-        f"media reporting; incidents of evidence grades {' and '.join(grades)}. Solid: sum of the "
-        "lowest figures reported; hatched: up to the sum of the highest.",
+        source=_(
+            "Source: project compilation of Human Rights Watch, Amnesty International, UN and "
+            "media reporting; incidents of evidence grades {grades}. Solid: sum of the lowest "
+            "figures reported; hatched: up to the sum of the highest."
+        ).format(grades=locale.join(grades)),
         events=processed.context_events,
     )
     other = quarterly.drop(index=peak)
     next_max = int(other["max"].max()) if len(other) else 0
     return charts.show(
         fig,
-        alt=f"Reported civilian deaths peaked in {label}, with "
-        f"{charts.fmt_range(peak_min, peak_max)} civilians reported killed; no other quarter "
-        f"exceeds {next_max:,} (highest figures). Quarterly ranges from {quarterly.index.min():%Y} "
-        f"to {quarterly.index.max():%Y}, with numbered context events.",
+        alt=_(
+            "Reported civilian deaths peaked in {quarter}, with {range} civilians reported "
+            "killed; no other quarter exceeds {next_max} (highest figures). Quarterly ranges "
+            "from {first} to {last}, with numbered context events."
+        ).format(
+            quarter=label,
+            range=charts.fmt_range(peak_min, peak_max),
+            next_max=locale.number(next_max),
+            first=quarterly.index.min().year,
+            last=quarterly.index.max().year,
+        ),
     )
 
 
@@ -146,14 +172,19 @@ def render_index(
     facts = headline(inc)
     # Links are decided per record: in a pandas column, safe_url's None would become NaN, which
     # the template treats as a (broken) link.
+    locale = i18n.active()
     sources = [
-        {**row, "link": safe_url(row["url"])}
+        {**row, "link": safe_url(row["url"]), "lang": foreign_language(row["language"])}
         for row in processed.sources.sort_values(["published", "source_id"]).to_dict("records")
     ]
     columns = {"min": "civilians_killed_min", "max": "civilians_killed_max"}
+    # Column names are identifiers (the same in both editions); labels are in the page's
+    # language, as in incidents.csv.
     tables = {
-        "by_perpetrator": facts["by_perpetrator"].rename_axis("alleged_perpetrator_group"),
-        "by_operation": facts["by_operation"].rename(index=OPERATION_TYPES),
+        "by_perpetrator": facts["by_perpetrator"]
+        .rename(index=locale.gettext)
+        .rename_axis("alleged_perpetrator_group"),
+        "by_operation": facts["by_operation"].rename(index=translated(OPERATION_TYPES)),
         "by_year": facts["by_year"],
     }
     downloads = {
@@ -167,24 +198,44 @@ def render_index(
     }
     return env.get_template("index.html.j2").render(
         downloads=downloads,
-        title="Briefing",
+        title=_("Briefing"),
         key=_key(processed_dir),
         nav=nav,
         current="index.html",
         footer=footer,
         facts=facts,
         fmt=charts.fmt_range,
-        perpetrators=PERPETRATORS,
+        perpetrators=translated(PERPETRATORS),
         phrase=perpetrator_phrase,
-        operations=OPERATION_TYPES,
-        grades=EVIDENCE_GRADES,
-        kinds=SOURCE_KINDS,
+        lower_first=lowercase_first,
+        operations=translated(OPERATION_TYPES),
+        grades=translated(EVIDENCE_GRADES),
+        kinds=translated(SOURCE_KINDS),
+        number=locale.number,
         timeline=timeline_chart(processed)._repr_html_(),
         pages=pages,
         sources=sources,
         build_date=build_date(),
         n_sources=len(sources),
     )
+
+
+def translated(labels: dict) -> dict:
+    """A vocabulary's labels in the active language."""
+    return {code: i18n.active().gettext(label) for code, label in labels.items()}
+
+
+# Source languages worth marking up: a title in another language than the page's gets a lang
+# attribute, so screen readers pronounce it right (and tests know it is a quotation).
+MARKED_LANGUAGES = ("en", "fr", "ar", "ru")
+
+
+def foreign_language(language: object) -> str | None:
+    """The BCP 47 code to put on a source's title, or None when it is the page's language."""
+    code = str(language or "")
+    if code in MARKED_LANGUAGES and code != i18n.active().lang:
+        return code
+    return None
 
 
 def _missing(value: object) -> bool:
@@ -196,12 +247,13 @@ def _missing(value: object) -> bool:
         return False
 
 
+# What a source did about the perpetrator, as the appendix says it after the publisher's name.
 ALLEGATION_PHRASES = {
-    "alleges": "alleged",
-    "relays_party": "relayed a party's allegation:",
-    "denies": "denied (not counted):",
-    "names_none": "named no force",
-    "unknown": "not reached",
+    "alleges": N_("alleged"),
+    "relays_party": N_("relayed a party's allegation:"),
+    "denies": N_("denied (not counted):"),
+    "names_none": N_("named no force"),
+    "unknown": N_("not reached"),
 }
 
 
@@ -214,22 +266,31 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
         ["incident_id", "is_party_claim", "publisher", "source_id"]
     )
     per = per[per["allegation"].notna()]
-    urls = sources.set_index("source_id")["url"]
+    meta = sources.set_index("source_id")
+    locale = i18n.active()
+    notes = locale.column(per, "date_note") if "date_note" in per else None
     out: dict[str, list[dict]] = {}
-    for row in per.to_dict("records"):
+    for row, note in zip(
+        per.to_dict("records"), notes if notes is not None else [None] * len(per), strict=True
+    ):
         code = row["perpetrator"] if isinstance(row["perpetrator"], str) else None
+        phrase = ALLEGATION_PHRASES.get(row["allegation"])
         out.setdefault(row["incident_id"], []).append(
             {
                 "publisher": row["publisher"],
-                "href": safe_url(urls.get(row["source_id"])),
+                "href": safe_url(meta["url"].get(row["source_id"])),
                 "party": bool(row["is_party_claim"]),
-                "phrase": ALLEGATION_PHRASES.get(row["allegation"], row["allegation"]),
-                "force": PERPETRATORS.get(code) if code else None,
+                "phrase": _(phrase) if phrase else row["allegation"],
+                # Inside a French sentence the label starts lower case ("a mis en cause :
+                # forces maliennes avec Wagner"); English keeps its capitals.
+                "force": lowercase_first(locale.label(PERPETRATORS, code)) if code else None,
+                # The source's own words, quoted as recorded (from whichever copy was read, so
+                # not always in the source's language: no lang attribute is guessed).
                 "words": row["perpetrator_reported"]
                 if isinstance(row["perpetrator_reported"], str)
                 else None,
                 "from_record": row["perpetrator_basis"] == "recorded_wording",
-                "date_note": row["date_note"] if isinstance(row["date_note"], str) else None,
+                "date_note": note if isinstance(note, str) else None,
             }
         )
     return out
@@ -246,6 +307,8 @@ def render_appendix(
     claims = appendix.claims_by_incident(processed.claims, processed.sources)
     corrections = appendix.corrections_by_incident(processed.extra.get("changelog"))
     alleged = who_alleged_what(processed.claims, processed.sources)
+    locale = i18n.active()
+    inc = inc.assign(description=locale.column(inc, "description"))
     rows = []
     for record in inc.to_dict("records"):
         # Empty cells arrive as NaN, which a template would print as "nan".
@@ -254,15 +317,23 @@ def render_appendix(
         for sid in row["source_ids"].split(";"):
             meta = src.loc[sid]
             links.append(
-                {"text": meta["publisher"], "href": safe_url(meta["url"]), "title": meta["title"]}
+                {
+                    "text": meta["publisher"],
+                    "href": safe_url(meta["url"]),
+                    "title": meta["title"],
+                    "lang": foreign_language(meta["language"]),
+                }
             )
         lo, hi = row["civilians_killed_min"], row["civilians_killed_max"]
         killed = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
+        precision = DATE_PRECISION_NOTES.get(row["date_precision"])
         rows.append(
             {
                 **row,
                 "links": links,
                 "killed": killed,
+                "region_shown": region_name(row["region"]),
+                "precision_note": _(precision) if precision else None,
                 "alleged": alleged.get(row["incident_id"], []),
                 "claims": claims.get(row["incident_id"], []),
                 "corrections": corrections.get(row["incident_id"], []),
@@ -273,18 +344,26 @@ def render_appendix(
         script=script,
         script_hash=appendix.csp_hash(script),
         options=appendix.filter_options(inc),
-        sorts=appendix.SORTS,
-        title="Incident appendix",
+        regions={r: region_name(r) for r in inc["region"].unique()},
+        sorts={value: _(label) for value, label in appendix.SORTS.items()},
+        title=_("Incident appendix"),
         key=_key(processed_dir),
         nav=nav,
         current="appendix.html",
         footer=footer,
         rows=rows,
         fmt=charts.fmt_range,
-        perpetrators=PERPETRATORS,
-        operations=OPERATION_TYPES,
-        grades=EVIDENCE_GRADES,
+        perpetrators=translated(PERPETRATORS),
+        operations=translated(OPERATION_TYPES),
+        grades=translated(EVIDENCE_GRADES),
     )
+
+
+def methodology_file(root: Path, lang: str) -> Path:
+    """METHODOLOGY.md in English, METHODOLOGY.fr.md in French (kept in step by a test)."""
+    if lang == i18n.SOURCE_LANGUAGE:
+        return root / "METHODOLOGY.md"
+    return root / f"METHODOLOGY.{lang}.md"
 
 
 def render_methodology(
@@ -296,10 +375,10 @@ def render_methodology(
 ) -> str:
     import mistune
 
-    text = (root / "METHODOLOGY.md").read_text(encoding="utf-8")
+    text = methodology_file(root, i18n.active().lang).read_text(encoding="utf-8")
     body = mistune.create_markdown(escape=True, plugins=["table"])(text)
     return env.get_template("page.html.j2").render(
-        title="Methodology",
+        title=_("Methodology"),
         body=body,
         key=_key(processed_dir),
         nav=nav,

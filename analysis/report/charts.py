@@ -23,6 +23,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.report import i18n
+from analysis.report.i18n import _, ngettext
+
 # Okabe-Ito, reordered so neighbouring series differ in lightness too.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 HATCHES = ["", "//", "..", "xx", "\\\\", "oo", "--", "++"]
@@ -56,7 +59,7 @@ def _finish(fig: Figure, source: str, key: Sequence[str] = ()) -> Figure:
         header = fig.text(
             0.0,
             bottom - 0.02,
-            "Context events (numbered dotted lines):",
+            _("Context events (numbered dotted lines):"),
             ha="left",
             va="top",
             fontsize=8,
@@ -109,6 +112,8 @@ def number_events(events: pd.DataFrame, start=None) -> pd.DataFrame:
     the same number on every chart and in the events table of the casualties page.
     """
     chosen = events if start is None else events[events["date"] >= start]
+    # Labels in the edition's language (context_events.csv has label_fr beside label).
+    chosen = chosen.assign(label=i18n.active().column(chosen, "label"))
     ordered = chosen.sort_values(["date", "label"], kind="stable").reset_index(drop=True)
     return ordered.assign(number=range(1, len(ordered) + 1))
 
@@ -146,7 +151,8 @@ def annotate_events(ax: plt.Axes, events: pd.DataFrame, start, end) -> list[str]
             bbox={"boxstyle": "circle,pad=0.22", "facecolor": "white", "edgecolor": "#555555"},
             zorder=5,
         )
-        key.append(f"{event.number:>2}  {event.label} ({event.date:%b %Y})")
+        when = i18n.active().month_short(event.date)
+        key.append(f"{event.number:>2}  {event.label} ({when})")
     return key
 
 
@@ -157,15 +163,17 @@ def monthly_range_chart(
     source: str,
     events: pd.DataFrame | None = None,
     subset: pd.DataFrame | None = None,
-    subset_label: str = "of whom children (minimum)",
-    xlabel: str = "Month of incident",
+    subset_label: str | None = None,
+    xlabel: str | None = None,
     bar_width: float = 24,
 ) -> Figure:
     """Bars per period: solid up to the minimum, hatched from minimum to maximum."""
+    subset_label = subset_label or _("of whom children (minimum)")
+    xlabel = xlabel or _("Month of incident")
     fig, ax = plt.subplots(figsize=(WIDTH, 4.4))
     x = monthly.index
     width = bar_width
-    ax.bar(x, monthly["min"], width=width, color=RANGE_COLOUR, label="Minimum reported")
+    ax.bar(x, monthly["min"], width=width, color=RANGE_COLOUR, label=_("Minimum reported"))
     ax.bar(
         x,
         monthly["max"] - monthly["min"],
@@ -175,7 +183,7 @@ def monthly_range_chart(
         edgecolor=RANGE_COLOUR,
         hatch="////",
         linewidth=0.6,
-        label="Up to the maximum reported",
+        label=_("Up to the maximum reported"),
     )
     if subset is not None:
         ax.scatter(
@@ -213,9 +221,10 @@ def cumulative_band_chart(
     ylabel: str,
     source: str,
     events: pd.DataFrame | None = None,
-    xlabel: str = "Month of incident",
+    xlabel: str | None = None,
 ) -> Figure:
     """Cumulative total as a band between the running sums of minimums and maximums."""
+    xlabel = xlabel or _("Month of incident")
     fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
     x = cumulative.index
     ax.fill_between(
@@ -228,7 +237,7 @@ def cumulative_band_chart(
         hatch="///",
         edgecolor=RANGE_COLOUR,
         linewidth=0,
-        label="Range (minimum to maximum)",
+        label=_("Range (minimum to maximum)"),
     )
     ax.step(
         x,
@@ -236,7 +245,7 @@ def cumulative_band_chart(
         where="post",
         color=RANGE_COLOUR,
         linewidth=1.6,
-        label="Running minimum",
+        label=_("Running minimum"),
     )
     ax.step(
         x,
@@ -245,7 +254,7 @@ def cumulative_band_chart(
         color=RANGE_COLOUR,
         linewidth=1.0,
         linestyle="--",
-        label="Running maximum",
+        label=_("Running maximum"),
     )
     headroom = 1.15 if events is None else 1.4  # room for the event markers
     ax.set_ylim(0, max(1, cumulative["max"].max()) * headroom)
@@ -267,10 +276,11 @@ def stacked_counts_chart(
     ylabel: str,
     source: str,
     events: pd.DataFrame | None = None,
-    xlabel: str = "Date of incident",
+    xlabel: str | None = None,
     bar_width: float | None = None,
 ) -> Figure:
     """Stacked bars of incidents per period and category, each with colour and hatch."""
+    xlabel = xlabel or _("Date of incident")
     fig, ax = plt.subplots(figsize=(WIDTH, 4.2))
     bottom = pd.Series(0, index=counts.index)
     shown = [c for c in counts.columns if counts[c].sum() > 0]
@@ -307,7 +317,7 @@ def range_bars_chart(
     table = table.iloc[::-1]
     names = [labels.get(i, i) if labels else i for i in table.index]
     fig, ax = plt.subplots(figsize=(WIDTH, 0.45 * len(table) + 1.4))
-    ax.barh(names, table["min"], color=RANGE_COLOUR, label="Minimum reported")
+    ax.barh(names, table["min"], color=RANGE_COLOUR, label=_("Minimum reported"))
     ax.barh(
         names,
         table["max"] - table["min"],
@@ -316,13 +326,13 @@ def range_bars_chart(
         edgecolor=RANGE_COLOUR,
         hatch="////",
         linewidth=0.6,
-        label="Up to the maximum reported",
+        label=_("Up to the maximum reported"),
     )
     for y, (lo, hi, n) in enumerate(
         zip(table["min"], table["max"], table["incidents"], strict=True)
     ):
-        text = f" {lo}" if lo == hi else f" {lo}–{hi}"
-        ax.text(hi, y, f"{text}  ({n} incidents)", va="center", fontsize=8)
+        count = ngettext("{n} incident", "{n} incidents", int(n)).format(n=n)
+        ax.text(hi, y, f" {fmt_range(lo, hi)}  ({count})", va="center", fontsize=8)
     ax.set_xlim(0, max(1, table["max"].max()) * 1.3)
     ax.grid(axis="x")
     ax.grid(axis="y", visible=False)
@@ -342,7 +352,7 @@ def map_chart(
     """Mali's outline with one circle per place: a light circle whose area is proportional to
     the maximum and a solid one inside for the minimum, so the range reads at a glance."""
     fig, ax = plt.subplots(figsize=(7.5, 7.0))
-    for _, ring in outline.groupby("ring"):
+    for _ring_id, ring in outline.groupby("ring"):
         ax.fill(ring["lon"], ring["lat"], facecolor="#f2f2f2", edgecolor="#555555", linewidth=0.8)
     scale = 900 / max(1, places[size_column].max())
     outer = places[size_column].clip(lower=1) * scale
@@ -355,7 +365,7 @@ def map_chart(
         edgecolor=RANGE_COLOUR,
         linewidth=0.8,
         zorder=3,
-        label="Highest figure reported (area)",
+        label=_("Highest figure reported (area)"),
     )
     if "min" in places and size_column == "max":
         ax.scatter(
@@ -366,7 +376,7 @@ def map_chart(
             edgecolor="#003f63",
             linewidth=0.6,
             zorder=4,
-            label="Lowest figure reported (area)",
+            label=_("Lowest figure reported (area)"),
         )
     ax.set_aspect("equal")
     ax.set_axis_off()
@@ -471,10 +481,11 @@ class Chart:
         links = [_download(self.png, "image/png", f"{slug(self.title)}.png", "PNG")]
         if self.svg is not None:
             links.append(_download(self.svg, "image/svg+xml", f"{slug(self.title)}.svg", "SVG"))
+        label = html.escape(_("Download the chart:"))
         return (
             f'<figure class="chart"><img src="data:image/png;base64,{data}" alt="{alt}">'
             f"<figcaption>{html.escape(self.alt)}"
-            f'<span class="downloads"> Download the chart: {" · ".join(links)}</span>'
+            f'<span class="downloads"> {label} {" · ".join(links)}</span>'
             "</figcaption></figure>"
         )
 
@@ -487,8 +498,9 @@ def show(fig: Figure, alt: str) -> Chart:
 
 
 def fmt_range(lo: int, hi: int) -> str:
-    """'12' when both ends agree, else '12–30' (en dash)."""
-    return f"{lo:,}" if lo == hi else f"{lo:,}–{hi:,}"
+    """'12' when both ends agree, else '12–30' (en dash), in the active language's digits:
+    '1,162–1,729' in English, '1 162–1 729' in French."""
+    return i18n.active().range(lo, hi)
 
 
 def table_html(
@@ -500,7 +512,8 @@ def table_html(
     table = frame.to_html(index=False, escape=True, border=0, classes="data", na_rep="–")
     name = name or slug(" ".join(str(c) for c in frame.columns[:3]), 40) + ".csv"
     link = _download(table_csv(frame), "text/csv", name, "CSV")
-    return f'{table}<p class="downloads">Download the table: {link}</p>'
+    label = html.escape(_("Download the table:"))
+    return f'{table}<p class="downloads">{label} {link}</p>'
 
 
 def csv_link(frame: pd.DataFrame, filename: str) -> str:

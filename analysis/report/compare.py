@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from analysis.pipeline.linkage import BASIS_ORDER
 from analysis.report import charts
+from analysis.report.i18n import _
 
 
 def range_band(ax, monthly: pd.DataFrame, colour: str, label: str, style: str = "-") -> None:
@@ -47,7 +48,7 @@ def multi_range_chart(
             ax,
             monthly,
             charts.PALETTE[i % len(charts.PALETTE)],
-            f"{name} (minimum; band up to maximum)",
+            _("{name} (minimum; band up to maximum)").format(name=name),
             styles[i % len(styles)],
         )
         top = max(top, int(monthly["max"].max()))
@@ -82,22 +83,23 @@ def aggregate_series(aggregates: pd.DataFrame) -> dict[str, pd.DataFrame]:
     for file, part in aggregates.groupby("source_file", sort=True):
         if part["event_type"].notna().any():
             groups = {
-                "all political violence": part["scope"].isin(
+                _("all political violence"): part["scope"].isin(
                     ["political_violence", "violence_against_civilians"]
                 ),
-                "violence against civilians": part["scope"].eq("violence_against_civilians"),
+                _("violence against civilians"): part["scope"].eq("violence_against_civilians"),
             }
         else:
             scope = part["scope"].iloc[0]
             label = {
-                "political_violence": "all political violence",
-                "violence_against_civilians": "violence against civilians",
-                "not_stated": "event types not stated in the file",
+                "political_violence": _("all political violence"),
+                "violence_against_civilians": _("violence against civilians"),
+                "not_stated": _("event types not stated in the file"),
             }.get(scope, SCOPES[scope].lower())
             groups = {label: pd.Series(True, index=part.index)}
         for label, mask in groups.items():
             monthly = part[mask].groupby("month")[["events", "fatalities"]].sum()
-            out[f"ACLED aggregated, {label} ({file})"] = monthly.astype("int64")
+            name = _("ACLED aggregated, {scope} ({file})").format(scope=label, file=file)
+            out[name] = monthly.astype("int64")
     return out
 
 
@@ -114,7 +116,7 @@ def context_chart(
         ax,
         curated,
         charts.PALETTE[0],
-        "Curated record: civilians killed by state forces (minimum; band up to maximum)",
+        _("Curated record: civilians killed by state forces (minimum; band up to maximum)"),
     )
     styles = ["--", ":", "-."]
     top = max(1, int(curated["max"].max()) if len(curated) else 1)
@@ -128,12 +130,12 @@ def context_chart(
             marker="o",
             markersize=3,
             linewidth=1.2,
-            label=f"{name}: deaths of every actor, not attributable",
+            label=_("{name}: deaths of every actor, not attributable").format(name=name),
         )
         if values.notna().any():
             top = max(top, int(values.max()))
     ax.set_ylim(0, top * 1.15)
-    ax.set_ylabel("Deaths per month")
+    ax.set_ylabel(_("Deaths per month"))
     ax.set_title(title)
     charts._month_axis(ax)
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.08), ncol=1)

@@ -8,6 +8,9 @@ written with a leading single quote, the convention spreadsheets read as "this i
 Numbers are written by this module, never copied from text, so they are left as numbers: a
 negative longitude stays a number.
 
+Each edition gets its own copy (``reports/incidents.csv``, ``reports/fr/incidents.csv``): the
+same rows and column names, with labels and descriptions in the edition's language.
+
 The file is UTF-8 with a byte-order mark (so spreadsheets detect the encoding and show accented
 place names correctly), comma-separated, every field quoted, and written atomically.
 """
@@ -21,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import atomic
-from analysis.report import data
+from analysis.report import data, i18n
 from analysis.vocab import OPERATION_TYPES, PERPETRATORS
 
 FILENAME = "incidents.csv"
@@ -73,9 +76,11 @@ def incidents_table(processed: data.Processed) -> pd.DataFrame:
     """One row per incident, in appendix order, with labels instead of codes and source lists."""
     inc = processed.incidents.sort_values(["date_start", "incident_id"]).reset_index(drop=True)
     src = processed.sources.set_index("source_id")
+    locale = i18n.active()
     out = inc.copy()
-    out["perpetrator"] = inc["perpetrator"].map(PERPETRATORS).fillna(inc["perpetrator"])
-    out["operation_type"] = inc["operation_type"].map(OPERATION_TYPES).fillna(inc["operation_type"])
+    out["perpetrator"] = inc["perpetrator"].map(lambda c: locale.label(PERPETRATORS, c))
+    out["operation_type"] = inc["operation_type"].map(lambda c: locale.label(OPERATION_TYPES, c))
+    out["description"] = locale.column(inc, "description")
     ids = inc["source_ids"].fillna("").str.split(";")
     out["sources"] = ids.map(
         lambda sids: "; ".join(

@@ -1,48 +1,79 @@
 """Chart titles and alt texts that state a finding, computed from the data they describe.
 
 A title written by hand in a notebook goes stale the day the data changes; these read the same
-tables the chart draws, so the sentence and the bars cannot disagree.
+tables the chart draws, so the sentence and the bars cannot disagree. Sentences are messages of
+the catalogue and figures are formatted in the active language (``analysis.report.i18n``).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis.report import i18n
+from analysis.report.i18n import N_, _
 from analysis.vocab import OPERATION_TYPES
 
 
 def share_text(part: float, whole: float) -> str:
-    return f"{part / whole:.0%}" if whole else "0%"
+    return i18n.active().percent(part / whole if whole else 0)
 
 
 def grades_title(by_grade: pd.Series) -> str:
     """e.g. '85% of incidents rest on human-rights, UN or wire reporting (grades A and B)'."""
     documented = int(by_grade.get("A", 0)) + int(by_grade.get("B", 0))
     share = share_text(documented, int(by_grade.sum()))
-    return f"{share} of incidents rest on human-rights, UN or wire reporting (grades A and B)"
+    return _(
+        "{share} of incidents rest on human-rights, UN or wire reporting (grades A and B)"
+    ).format(share=share)
 
 
 def operations_title(by_type: pd.DataFrame, incidents: pd.DataFrame) -> str:
     """The most frequent type of operation, and when the first drone strike was recorded."""
+    locale = i18n.active()
     totals = by_type.sum()
     top = totals.idxmax()
-    title = (
-        f"Most frequent: {OPERATION_TYPES[top].lower()} ({int(totals[top])} of {int(totals.sum())})"
+    title = _("Most frequent: {operation} ({n} of {total})").format(
+        operation=locale.label(OPERATION_TYPES, top).lower(),
+        n=locale.number(totals[top]),
+        total=locale.number(totals.sum()),
     )
     drones = incidents.loc[incidents["operation_type"] == "drone_strike", "date_start"]
     if len(drones):
-        title += f"; first drone strike {drones.min():%b %Y}"
+        title += (
+            locale.punct(";")
+            + " "
+            + _("first drone strike {month}").format(month=locale.month_short(drones.min()))
+        )
     return title
 
 
 def operations_alt(by_type: pd.DataFrame) -> str:
+    locale = i18n.active()
     totals = by_type.sum().sort_values(ascending=False)
-    parts = ", ".join(f"{OPERATION_TYPES[k].lower()} {int(v)}" for k, v in totals.items() if v)
-    return f"Incidents per quarter by type of operation. Totals: {parts}."
+    parts = ", ".join(
+        f"{locale.label(OPERATION_TYPES, k).lower()} {locale.number(v)}"
+        for k, v in totals.items()
+        if v
+    )
+    return _("Incidents per quarter by type of operation. Totals: {parts}.").format(parts=parts)
+
+
+# Perpetrator groups (analysis.vocab.PERPETRATOR_GROUPS) as a reader would say them in a
+# sentence; each is a message of the catalogue.
+PERPETRATOR_PHRASES = {
+    "Malian forces alone": N_("Malian forces alone"),
+    "With Russian forces (Wagner / Africa Corps)": N_(
+        "Malian forces with Russian forces (Wagner / Africa Corps)"
+    ),
+    "With Dozo militia": N_("Malian forces with Dozo militia"),
+    "Unidentified state-aligned": N_("Unidentified state-aligned forces"),
+}
 
 
 def perpetrator_phrase(group: str) -> str:
     """A perpetrator group as a reader would say it: 'Malian forces with Dozo militia'."""
+    if group in PERPETRATOR_PHRASES:
+        return _(PERPETRATOR_PHRASES[group])
     if group.startswith("With "):
         return "Malian forces with " + group[len("With ") :]
     if group.lower().startswith("unidentified"):
@@ -55,13 +86,25 @@ def perpetrators_title(incidents: pd.DataFrame) -> str:
     counts = incidents["perpetrator_group"].value_counts()
     top = counts.index[0]
     share = share_text(int(counts.iloc[0]), int(counts.sum()))
-    return f"{share} of incidents are alleged against {perpetrator_phrase(top)}"
+    return _("{share} of incidents are alleged against {perpetrator}").format(
+        share=share, perpetrator=lowercase_first(perpetrator_phrase(top))
+    )
 
 
 def perpetrators_alt(incidents: pd.DataFrame) -> str:
     counts = incidents["perpetrator_group"].value_counts()
-    parts = "; ".join(
+    parts = (i18n.active().punct(";") + " ").join(
         f"{perpetrator_phrase(g)} {share_text(int(n), int(counts.sum()))}"
         for g, n in counts.items()
     )
-    return f"Incidents per quarter by alleged perpetrator. Shares of all incidents: {parts}."
+    return _(
+        "Incidents per quarter by alleged perpetrator. Shares of all incidents: {parts}."
+    ).format(parts=parts)
+
+
+def lowercase_first(phrase: str) -> str:
+    """'Forces maliennes seules' -> 'forces maliennes seules' inside a French sentence; English
+    keeps its capitals ('Malian forces')."""
+    if i18n.active().lang == "fr" and phrase[:1].isupper() and not phrase[1:2].isupper():
+        return phrase[:1].lower() + phrase[1:]
+    return phrase

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 
 import pandas as pd
 
+from analysis.report.i18n import N_, _, active
 from analysis.vocab import PERPETRATOR_FORCES
 
 
@@ -147,23 +148,25 @@ def coverage_of_published(
             if isinstance(total.excluded_incidents, str)
             else set()
         )
+        # The explanations are words of the page, in the language being built.
         if total.scope_kind == "report_cases":
             inside = incidents[_cited(incidents, report_ids)]
-            matched = "incidents citing this report"
-            reason = None if len(inside) else "not compared: no incident in the dataset cites it"
+            matched = _("compared with incidents citing this report")
+            reason = None if len(inside) else _("not compared: no incident in the dataset cites it")
         else:
             inside = incidents[
                 (incidents["date_start"] >= total.period_start)
                 & (incidents["date_start"] <= total.period_end)
             ]
-            matched = "incidents started in the period"
             if total.perpetrator_match == "with_russian_forces":
                 inside = inside[inside["perpetrator"].isin(RUSSIAN_CODES)]
-                matched += ", with Russian forces"
+                matched = _("compared with incidents started in the period, with Russian forces")
+            else:
+                matched = _("compared with incidents started in the period")
             reason = (
                 None
                 if total.area.strip().casefold() == "mali"
-                else "not compared: the total covers only part of Mali"
+                else _("not compared: the total covers only part of Mali")
             )
         n_excluded = int(inside["incident_id"].isin(excluded).sum())
         inside = inside[~inside["incident_id"].isin(excluded)]
@@ -194,14 +197,26 @@ def coverage_of_published(
                 "perpetrator_scope": total.perpetrator_scope,
                 "scope_kind": total.scope_kind,
                 "area": total.area,
+                "perpetrator_scope_fr": getattr(
+                    total, "perpetrator_scope_fr", total.perpetrator_scope
+                ),
+                "area_fr": getattr(total, "area_fr", total.area),
                 "measure": stem.replace("_", " "),
+                "victim_group": total.victim_group,
+                "outcome": total.outcome,
                 "published_min": int(total.count_min),
                 "published_max": int(total.count_max),
                 "source_wording": total.source_wording,
                 "compared": compared,
                 "comparison": reason
-                or f"compared with {matched}"
-                + (f", less {n_excluded} incident(s) the total leaves out" if n_excluded else ""),
+                or matched
+                + (
+                    _(", less {n} incident(s) the total leaves out").format(
+                        n=active().number(n_excluded)
+                    )
+                    if n_excluded
+                    else ""
+                ),
                 "dataset_min": rng["min"],
                 "dataset_max": rng["max"],
                 "dataset_incidents": rng["n_incidents"],
@@ -222,15 +237,15 @@ def _share_note(scope_kind: str, share: float, own: int | None, published: int) 
         return ""
     if scope_kind == "report_cases":
         if own is not None and own > published:
-            return (
-                f"The report's own figures for these incidents add up to {own}, more than its "
+            return _(
+                "The report's own figures for these incidents add up to {own}, more than its "
                 "headline total: the total leaves out cases the report counts separately."
-            )
-        return (
+            ).format(own=active().number(own))
+        return _(
             "The incidents citing the report carry other sources' figures too, and some of "
             "their victims are not in the report's count."
         )
-    return (
+    return _(
         "The dataset holds more than the body counted for the period: it includes incidents "
         "or figures from other sources that the body did not count or classed differently."
     )
@@ -280,15 +295,16 @@ def yearly_range(incidents: pd.DataFrame) -> pd.DataFrame:
 
 
 # Data-quality checks shown on the data-quality page: label -> which incidents it flags.
+# Labels are messages of the catalogue (N_): the page shows them translated.
 QUALITY_FLAGS: dict[str, Callable[[pd.DataFrame], pd.Series]] = {
-    "All incidents": lambda t: pd.Series(True, index=t.index),
-    "Backed by one publisher only": lambda t: t["single_source"].astype(bool),
-    "Only a party to the conflict gave a figure": lambda t: t["party_claims_only"].astype(bool),
-    "No figure for civilians killed (injured or missing only)": lambda t: t[
+    N_("All incidents"): lambda t: pd.Series(True, index=t.index),
+    N_("Backed by one publisher only"): lambda t: t["single_source"].astype(bool),
+    N_("Only a party to the conflict gave a figure"): lambda t: t["party_claims_only"].astype(bool),
+    N_("No figure for civilians killed (injured or missing only)"): lambda t: t[
         "civilians_killed_min"
     ].isna(),
-    "Date known only to the week or month": lambda t: t["date_precision"].ne("day"),
-    "Without coordinates": lambda t: t["latitude"].isna(),
+    N_("Date known only to the week or month"): lambda t: t["date_precision"].ne("day"),
+    N_("Without coordinates"): lambda t: t["latitude"].isna(),
 }
 
 

@@ -1,6 +1,8 @@
-"""Print the briefing (reports/index.html) to reports/briefing.pdf with headless Chromium.
+"""Print the briefing of each edition to PDF with headless Chromium: reports/index.html to
+reports/briefing.pdf and reports/fr/index.html to reports/fr/briefing.pdf.
 
-Run as ``python -m analysis.report.pdf`` (``make pdf`` does, after ``make report``). The
+Run as ``python -m analysis.report.pdf`` (``make pdf`` does, after ``make report``); with
+``--page`` and ``--out`` it prints that one page. The
 browser runs with a throw-away profile and with every background service that could reach the
 network turned off; the page itself cannot load anything either (its Content-Security-Policy
 blocks external loads). The PDF is written atomically: a reader never sees half of one.
@@ -21,6 +23,7 @@ import tempfile
 from pathlib import Path
 
 from analysis import atomic, paths
+from analysis.report import i18n
 
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 OFFLINE_FLAGS = (
@@ -103,20 +106,31 @@ def print_pdf(page: Path, out: Path, browser: str | None = None) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Print reports/index.html to a PDF briefing.")
-    parser.add_argument("--page", type=Path, default=paths.REPORTS / "index.html")
-    parser.add_argument("--out", type=Path, default=paths.REPORTS / "briefing.pdf")
+    parser = argparse.ArgumentParser(description="Print each edition's briefing to PDF.")
+    parser.add_argument("--page", type=Path, default=None, help="one page to print")
+    parser.add_argument("--out", type=Path, default=None, help="where to write that page's PDF")
+    parser.add_argument("--reports", type=Path, default=paths.REPORTS)
     parser.add_argument("--browser", default=None, help="path of chromium (default: search)")
     args = parser.parse_args(argv)
-    try:
-        out = print_pdf(args.page, args.out, args.browser)
-    except BrowserMissing as exc:
-        print(f"make pdf: {exc}", file=sys.stderr)
-        return 3
-    except (FileNotFoundError, RuntimeError, subprocess.TimeoutExpired) as exc:
-        print(f"make pdf: {exc}", file=sys.stderr)
-        return 1
-    print(f"{out}: {out.stat().st_size:,} bytes", flush=True)
+    if args.page or args.out:
+        jobs = [
+            (args.page or args.reports / "index.html", args.out or args.reports / "briefing.pdf")
+        ]
+    else:
+        jobs = [
+            (folder / "index.html", folder / "briefing.pdf")
+            for folder in (args.reports / i18n.FOLDERS[lang] for lang in i18n.LANGUAGES)
+        ]
+    for page, target in jobs:
+        try:
+            out = print_pdf(page, target, args.browser)
+        except BrowserMissing as exc:
+            print(f"make pdf: {exc}", file=sys.stderr)
+            return 3
+        except (FileNotFoundError, RuntimeError, subprocess.TimeoutExpired) as exc:
+            print(f"make pdf: {exc}", file=sys.stderr)
+            return 1
+        print(f"{out}: {out.stat().st_size:,} bytes", flush=True)
     return 0
 
 

@@ -36,7 +36,10 @@
     });
     var order = orders[form.elements.sort.value] || orders["date-asc"];
     rows.slice().sort(order).forEach(function (row) { body.appendChild(row); });
-    status.textContent = "Showing " + shown + " of " + rows.length + " incidents.";
+    // The sentence comes from the page, in its language: the script is the same in every
+    // edition, so one hash in the Content-Security-Policy allows it.
+    status.textContent = status.getAttribute("data-message")
+      .replace("{shown}", String(shown)).replace("{total}", String(rows.length));
   }
   form.addEventListener("input", apply);
   form.addEventListener("change", apply);
