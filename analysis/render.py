@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import hashlib
+import json
 import os
 import re
 import subprocess
@@ -90,6 +91,30 @@ def page_key(page: Page, shared: str) -> str:
     return digest.hexdigest()
 
 
+# The pages built from the processed tables rather than a notebook, index last (see ``extras``).
+EXTRAS = ("incidents.csv", "appendix.html", "methodology.html", "index.html")
+
+
+def extras_key(root: Path, shared: str, nav: list[dict]) -> str:
+    """Hash of what the index, appendix, methodology and incident table depend on: everything
+    the notebook pages share, the methodology text, the navigation (every page's title) and the
+    build date (``SOURCE_DATE_EPOCH``)."""
+    digest = hashlib.sha256(shared.encode())
+    _hash_tree(digest, list(root.glob("METHODOLOGY*.md")), root)
+    digest.update(json.dumps(nav, sort_keys=True).encode())
+    digest.update(str(paths.source_date_epoch()).encode())
+    return digest.hexdigest()
+
+
+def extras_current(reports: Path, key: str) -> bool:
+    """The extra pages exist and the index (written last) was built with ``key``: then the
+    other three were written by the same build."""
+    return (
+        all((reports / name).exists() for name in EXTRAS)
+        and existing_key(reports / "index.html") == key
+    )
+
+
 def existing_key(path: Path) -> str | None:
     if not path.exists():
         return None
@@ -126,31 +151,62 @@ def render(
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     pages = discover(root / "notebooks")
-    shared = shared_key(root, processed)
-    keys = {p.name: page_key(p, shared) for p in pages}
-    stale = [
-        p
-        for p in pages
-        if (only is None or p.name in only) and existing_key(reports / p.html_name) != keys[p.name]
-    ]
-    # A page whose key matches is current: mark it so for make too (its prerequisites may be
-    # newer files with the same content, e.g. after a checkout).
-    for page in pages:
-        if page not in stale and (reports / page.html_name).exists():
-            os.utime(reports / page.html_name)
     footer = footer_context(processed)
     if engine == "nbclient":
-        return _render_nbclient(root, processed, reports, pages, stale, keys, footer, workers)
+        from analysis.report.notebooks import load_notebook, page_title
+
+        titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
+        plan = Plan(root, processed, reports, pages, titles, only, footer)
+        return _render_nbclient(plan, workers)
     own = zygote is None
     if own:
         from analysis.report.zygote import Zygote
 
         zygote = Zygote(root)
     try:
-        return _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer, workers)
+        from analysis.report.zygote import RemoteError, WorkerDied
+
+        try:
+            titles = zygote.call("analysis.report.notebooks:titles_job", pages)
+        except (RemoteError, WorkerDied) as exc:
+            print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
+            return len(pages)
+        plan = Plan(root, processed, reports, pages, titles, only, footer)
+        return _render_zygote(zygote, plan, workers)
     finally:
         if own:
             zygote.close()
+
+
+class Plan:
+    """What a build does: every page's key (its notebook, what all pages share, and the
+    navigation, which every page shows), the stale pages, and whether the extra pages are
+    current. Current pages are marked so for make (their prerequisites may be newer files with
+    the same content, e.g. after a checkout)."""
+
+    def __init__(self, root, processed, reports, pages, titles, only, footer):
+        self.root, self.processed, self.reports, self.footer = root, processed, reports, footer
+        self.pages = pages
+        self.nav = navigation(pages, titles)
+        self.listed = [(p.html_name, titles[p.name]) for p in pages]
+        shared = shared_key(root, processed)
+        with_nav = hashlib.sha256(shared.encode())
+        with_nav.update(json.dumps(self.nav, sort_keys=True).encode())
+        self.keys = {p.name: page_key(p, with_nav.hexdigest()) for p in pages}
+        self.stale = [
+            p
+            for p in pages
+            if (only is None or p.name in only)
+            and existing_key(reports / p.html_name) != self.keys[p.name]
+        ]
+        for page in pages:
+            if page not in self.stale and (reports / page.html_name).exists():
+                os.utime(reports / page.html_name)
+        self.extras_key = extras_key(root, shared, self.nav)
+        self.extras_stale = not extras_current(reports, self.extras_key)
+
+    def extras_args(self) -> tuple:
+        return (self.root, self.processed, self.nav, self.footer, self.listed, self.extras_key)
 
 
 def navigation(pages: list[Page], titles: dict[str, str]) -> list[dict]:
@@ -163,21 +219,31 @@ def navigation(pages: list[Page], titles: dict[str, str]) -> list[dict]:
 
 
 def extras(
-    root: Path, processed: Path, nav: list[dict], footer: dict, listed: list[tuple[str, str]]
+    root: Path,
+    processed: Path,
+    nav: list[dict],
+    footer: dict,
+    listed: list[tuple[str, str]],
+    key: str,
 ) -> dict[str, bytes]:
-    """The pages built from the processed tables, in the order they are written: the incident
-    table for spreadsheet users (formula-like cells neutralised), the appendix, the methodology,
-    and the index last (make treats it as the target, so it must be the final write)."""
+    """The pages built from the processed tables (``EXTRAS``), in the order they are written:
+    the incident table for spreadsheet users (formula-like cells neutralised), the appendix, the
+    methodology, and the index last (make treats it as the target, so it must be the final
+    write). The HTML pages carry ``key`` (``extras_key``)."""
     from analysis.report import briefing, export
     from analysis.report.data import load
 
     env = environment()
-    return {
+    built = {
         export.FILENAME: export.incidents_csv(load(processed)),
-        "appendix.html": briefing.render_appendix(env, processed, nav, footer).encode(),
-        "methodology.html": briefing.render_methodology(env, processed, nav, footer, root).encode(),
-        "index.html": briefing.render_index(env, processed, nav, footer, listed).encode(),
+        "appendix.html": briefing.render_appendix(env, processed, nav, footer, key).encode(),
+        "methodology.html": briefing.render_methodology(
+            env, processed, nav, footer, root, key
+        ).encode(),
+        "index.html": briefing.render_index(env, processed, nav, footer, listed, key).encode(),
     }
+    assert tuple(built) == EXTRAS
+    return built
 
 
 def extras_job(
@@ -186,10 +252,11 @@ def extras_job(
     nav: list[dict],
     footer: dict,
     listed: list[tuple[str, str]],
+    key: str,
     progress=None,
 ) -> dict[str, bytes]:
     """``extras`` in a zygote's child."""
-    return extras(root, processed, nav, footer, listed)
+    return extras(root, processed, nav, footer, listed, key)
 
 
 def _write_page(reports: Path, page: Page, html: str) -> None:
@@ -199,7 +266,8 @@ def _write_page(reports: Path, page: Page, html: str) -> None:
 
 
 def _finish(reports: Path, failures: list[str], built: dict[str, bytes]) -> int:
-    """Report failures (nothing else is written), or write the extra pages."""
+    """Report failures (nothing else is written), or write the extra pages (``built`` is empty
+    when they are current)."""
     if failures:
         print("\n" + "\n\n".join(sorted(failures)), file=sys.stderr)
         print(
@@ -208,6 +276,10 @@ def _finish(reports: Path, failures: list[str], built: dict[str, bytes]) -> int:
             file=sys.stderr,
         )
         return len(failures)
+    if not built:
+        # Current extras: mark them so for make, the index (its target) last.
+        for name in EXTRAS:
+            os.utime(reports / name)
     for name, content in built.items():
         if name.endswith(".html"):
             atomic.fault_point(f"render: writing {name}")
@@ -216,37 +288,30 @@ def _finish(reports: Path, failures: list[str], built: dict[str, bytes]) -> int:
     return 0
 
 
-def _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer, workers) -> int:
+def _render_zygote(zygote, plan: Plan, workers: int | None) -> int:
     from analysis.report.zygote import RemoteError, WorkerDied
 
     # Every job is a forked child doing real work: a few more than the cores keeps them busy
     # while this process writes what arrives.
-    jobs = len(stale) + 1
+    jobs = len(plan.stale) + 1
     workers = workers or min(jobs, 2 * (os.cpu_count() or 1) + 2)
     failures: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        try:
-            titles = zygote.call("analysis.report.notebooks:titles_job", pages)
-        except (RemoteError, WorkerDied) as exc:
-            print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
-            return len(pages)
-        nav = navigation(pages, titles)
-        listed = [(p.html_name, titles[p.name]) for p in pages]
-        extra = pool.submit(
-            zygote.call, "analysis.render:extras_job", root, processed, nav, footer, listed
-        )
+        extra = None
+        if plan.extras_stale:
+            extra = pool.submit(zygote.call, "analysis.render:extras_job", *plan.extras_args())
         futures = {
             pool.submit(
                 run_in_zygote,
                 zygote,
                 page,
                 "analysis.report.notebooks:page_job",
-                processed,
-                keys[page.name],
-                nav,
-                footer,
+                plan.processed,
+                plan.keys[page.name],
+                plan.nav,
+                plan.footer,
             ): page
-            for page in stale
+            for page in plan.stale
         }
         for future in concurrent.futures.as_completed(futures):
             page = futures[future]
@@ -258,29 +323,28 @@ def _render_zygote(zygote, root, processed, reports, pages, stale, keys, footer,
             if failure:
                 failures.append(failure)
                 continue
-            _write_page(reports, page, html)
+            _write_page(plan.reports, page, html)
         if failures:
-            extra.cancel()
-            return _finish(reports, failures, {})
+            if extra is not None:
+                extra.cancel()
+            return _finish(plan.reports, failures, {})
         try:
-            built = extra.result()
+            built = extra.result() if extra is not None else {}
         except (RemoteError, WorkerDied) as exc:
             print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
             return 1
-    return _finish(reports, failures, built)
+    return _finish(plan.reports, failures, built)
 
 
-def _render_nbclient(root, processed, reports, pages, stale, keys, footer, workers) -> int:
-    from analysis.report.notebooks import execute_kernel, export_page, load_notebook, page_title
+def _render_nbclient(plan: Plan, workers: int | None) -> int:
+    from analysis.report.notebooks import execute_kernel, export_page
 
-    titles = {p.name: page_title(load_notebook(p), p.name) for p in pages}
-    nav = navigation(pages, titles)
     failures: list[str] = []
     # Kernels spend part of their time starting up and waiting on I/O, so running every stale
     # notebook at once (up to twice the cores) beats running them one core at a time.
-    workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
+    workers = workers or min(len(plan.stale), 2 * (os.cpu_count() or 1)) or 1
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(execute_kernel, p, processed, root): p for p in stale}
+        futures = {pool.submit(execute_kernel, p, plan.processed, plan.root): p for p in plan.stale}
         for future in concurrent.futures.as_completed(futures):
             page = futures[future]
             try:
@@ -288,11 +352,11 @@ def _render_nbclient(root, processed, reports, pages, stale, keys, footer, worke
             except NotebookFailed as exc:
                 failures.append(str(exc))
                 continue
-            _write_page(reports, page, export_page(nb, page, keys[page.name], nav, footer))
-    if failures:
-        return _finish(reports, failures, {})
-    listed = [(p.html_name, titles[p.name]) for p in pages]
-    return _finish(reports, failures, extras(root, processed, nav, footer, listed))
+            html = export_page(nb, page, plan.keys[page.name], plan.nav, plan.footer)
+            _write_page(plan.reports, page, html)
+    if failures or not plan.extras_stale:
+        return _finish(plan.reports, failures, {})
+    return _finish(plan.reports, failures, extras(*plan.extras_args()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -322,7 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine == "zygote":
         from analysis.report.zygote import Zygote
 
-        zygote = Zygote(root)  # imports while the data step runs
+        zygote = Zygote.for_build(root)  # imports while the data step runs (if not warm yet)
     try:
         if args.data_step:
             step = subprocess.run(args.data_step, shell=True, cwd=root, check=False)

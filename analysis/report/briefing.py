@@ -140,6 +140,7 @@ def render_index(
     nav: list[dict],
     footer: dict,
     pages: list[tuple[str, str]],
+    key: str | None = None,
 ) -> str:
     processed = data.load(processed_dir)
     inc = processed.incidents
@@ -168,7 +169,7 @@ def render_index(
     return env.get_template("index.html.j2").render(
         downloads=downloads,
         title="Briefing",
-        key=_key(processed_dir),
+        key=key or _key(processed_dir),
         nav=nav,
         current="index.html",
         footer=footer,
@@ -236,7 +237,11 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
 
 
 def render_appendix(
-    env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict
+    env: jinja2.Environment,
+    processed_dir: Path,
+    nav: list[dict],
+    footer: dict,
+    key: str | None = None,
 ) -> str:
     from analysis.report import appendix
 
@@ -275,7 +280,7 @@ def render_appendix(
         options=appendix.filter_options(inc),
         sorts=appendix.SORTS,
         title="Incident appendix",
-        key=_key(processed_dir),
+        key=key or _key(processed_dir),
         nav=nav,
         current="appendix.html",
         footer=footer,
@@ -293,6 +298,7 @@ def render_methodology(
     nav: list[dict],
     footer: dict,
     root: Path = paths.ROOT,
+    key: str | None = None,
 ) -> str:
     import mistune
 
@@ -301,7 +307,7 @@ def render_methodology(
     return env.get_template("page.html.j2").render(
         title="Methodology",
         body=body,
-        key=_key(processed_dir),
+        key=key or _key(processed_dir),
         nav=nav,
         current="methodology.html",
         footer=footer,
