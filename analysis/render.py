@@ -39,11 +39,11 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import hashlib
+import json
 import os
 import re
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import atomic, paths
@@ -100,6 +100,33 @@ def page_key(page: Page, shared: str, lang: str = i18n.SOURCE_LANGUAGE) -> str:
     return digest.hexdigest()
 
 
+# The pages built from the processed tables rather than a notebook, index last (see ``extras``).
+EXTRAS = ("incidents.csv", "appendix.html", "methodology.html", "index.html")
+
+
+def extras_key(root: Path, shared: str, nav: list[dict], lang: str = i18n.SOURCE_LANGUAGE) -> str:
+    """Hash of what one edition's index, appendix, methodology and incident table depend on:
+    everything the notebook pages share, the methodology texts, the navigation (every page's
+    title, in that edition's language), the build date (``SOURCE_DATE_EPOCH``) and the
+    language."""
+    digest = hashlib.sha256(shared.encode())
+    _hash_tree(digest, list(root.glob("METHODOLOGY*.md")), root)
+    digest.update(json.dumps(nav, sort_keys=True).encode())
+    digest.update(str(paths.source_date_epoch()).encode())
+    if lang != i18n.SOURCE_LANGUAGE:
+        digest.update(lang.encode())
+    return digest.hexdigest()
+
+
+def extras_current(reports: Path, key: str) -> bool:
+    """The extra pages exist and the index (written last) was built with ``key``: then the
+    other three were written by the same build."""
+    return (
+        all((reports / name).exists() for name in EXTRAS)
+        and existing_key(reports / "index.html") == key
+    )
+
+
 def existing_key(path: Path) -> str | None:
     if not path.exists():
         return None
@@ -132,53 +159,78 @@ def render(
     """Build stale pages and the index of every edition. Returns the number of failed notebooks.
 
     ``engine`` is ``zygote`` (children of a warm process; ``zygote`` may pass one already
-    started) or ``nbclient`` (a fresh kernel per notebook, the reference).
+    started) or ``nbclient`` (a fresh kernel per notebook and edition, the reference).
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     pages = discover(root / "notebooks")
-    shared = shared_key(root, processed)
-    build = Build(root, processed, reports, pages, languages, footer_context(processed))
-    keys = {(p.name, lang): page_key(p, shared, lang) for p, lang in build.jobs}
-    stale = [
-        (p, lang)
-        for p, lang in build.jobs
-        if (only is None or p.name in only)
-        and existing_key(build.target(p, lang)) != keys[p.name, lang]
-    ]
-    # A page whose key matches is current: mark it so for make too (its prerequisites may be
-    # newer files with the same content, e.g. after a checkout).
-    for page, lang in build.jobs:
-        if (page, lang) not in stale and build.target(page, lang).exists():
-            os.utime(build.target(page, lang))
+    footer = footer_context(processed)
     if engine == "nbclient":
-        return _render_nbclient(build, stale, keys, workers)
+        from analysis.report.notebooks import titles
+
+        names = titles(pages, languages)
+        plan = Plan(root, processed, reports, pages, names, only, footer, languages)
+        return _render_nbclient(plan, workers)
     own = zygote is None
     if own:
         from analysis.report.zygote import Zygote
 
         zygote = Zygote(root)
     try:
-        return _render_zygote(zygote, build, stale, keys, workers)
+        from analysis.report.zygote import RemoteError, WorkerDied
+
+        try:
+            names = zygote.call("analysis.report.notebooks:titles_job", pages, languages)
+        except (RemoteError, WorkerDied) as exc:
+            print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
+            return len(pages)
+        plan = Plan(root, processed, reports, pages, names, only, footer, languages)
+        return _render_zygote(zygote, plan, workers)
     finally:
         if own:
             zygote.close()
 
 
-@dataclass(frozen=True)
-class Build:
-    """What one build renders: the pages of every edition, and where they go."""
+class Plan:
+    """What a build does, for every edition: every page's key (its notebook, what all pages
+    share, the navigation, which every page shows, and the language), the stale pages, and
+    whether each edition's extra pages are current. Current pages are marked so for make (their
+    prerequisites may be newer files with the same content, e.g. after a checkout)."""
 
-    root: Path
-    processed: Path
-    reports: Path
-    pages: list[Page]
-    languages: tuple[str, ...]
-    footer: dict
-
-    @property
-    def jobs(self) -> list[tuple[Page, str]]:
-        return [(page, lang) for lang in self.languages for page in self.pages]
+    def __init__(self, root, processed, reports, pages, titles, only, footer, languages):
+        self.root, self.processed, self.reports, self.footer = root, processed, reports, footer
+        self.pages = pages
+        self.languages = tuple(languages)
+        self.nav = {lang: navigation(pages, titles[lang], lang) for lang in self.languages}
+        self.listed = {
+            lang: [(p.html_name, titles[lang][p.name]) for p in pages] for lang in self.languages
+        }
+        shared = shared_key(root, processed)
+        self.keys = {}
+        for lang in self.languages:
+            with_nav = hashlib.sha256(shared.encode())
+            with_nav.update(json.dumps(self.nav[lang], sort_keys=True).encode())
+            for p in pages:
+                self.keys[p.name, lang] = page_key(p, with_nav.hexdigest(), lang)
+        self.stale = [
+            (p, lang)
+            for lang in self.languages
+            for p in pages
+            if (only is None or p.name in only)
+            and existing_key(self.target(p, lang)) != self.keys[p.name, lang]
+        ]
+        for lang in self.languages:
+            for page in pages:
+                if (page, lang) not in self.stale and self.target(page, lang).exists():
+                    os.utime(self.target(page, lang))
+        self.extras_key = {
+            lang: extras_key(root, shared, self.nav[lang], lang) for lang in self.languages
+        }
+        self.extras_stale = [
+            lang
+            for lang in self.languages
+            if not extras_current(self.folder(lang), self.extras_key[lang])
+        ]
 
     def folder(self, lang: str) -> Path:
         return self.reports / i18n.FOLDERS[lang]
@@ -191,9 +243,20 @@ class Build:
         return f"reports/{path.relative_to(self.reports).as_posix()}"
 
     def written_last(self) -> list[str]:
-        """The editions in the order their index pages are written: make treats the English
+        """The editions in the order their extra pages are written: make treats the English
         index as the target of the whole build, so it must be the final write."""
         return sorted(self.languages, key=lambda code: code == i18n.SOURCE_LANGUAGE)
+
+    def extras_args(self, lang: str) -> tuple:
+        return (
+            self.root,
+            self.processed,
+            self.nav[lang],
+            self.footer,
+            self.listed[lang],
+            self.extras_key[lang],
+            lang,
+        )
 
 
 def navigation(pages: list[Page], titles: dict[str, str], lang: str) -> list[dict]:
@@ -213,25 +276,28 @@ def extras(
     nav: list[dict],
     footer: dict,
     listed: list[tuple[str, str]],
+    key: str,
     lang: str = i18n.SOURCE_LANGUAGE,
 ) -> dict[str, bytes]:
-    """The pages of one edition built from the processed tables, in the order they are
-    written: the incident table for spreadsheet users (formula-like cells neutralised), the
-    appendix, the methodology, and the index last (make treats it as the target, so it must be
-    the final write)."""
+    """The pages of one edition built from the processed tables (``EXTRAS``), in the order
+    they are written: the incident table for spreadsheet users (formula-like cells
+    neutralised), the appendix, the methodology, and the index last (make treats it as the
+    target, so it must be the final write). The HTML pages carry ``key`` (``extras_key``)."""
     from analysis.report import briefing, export
     from analysis.report.data import load
 
     with i18n.using(lang):
         env = environment(lang)
-        return {
+        built = {
             export.FILENAME: export.incidents_csv(load(processed)),
-            "appendix.html": briefing.render_appendix(env, processed, nav, footer).encode(),
+            "appendix.html": briefing.render_appendix(env, processed, nav, footer, key).encode(),
             "methodology.html": briefing.render_methodology(
-                env, processed, nav, footer, root
+                env, processed, nav, footer, root, key
             ).encode(),
-            "index.html": briefing.render_index(env, processed, nav, footer, listed).encode(),
+            "index.html": briefing.render_index(env, processed, nav, footer, listed, key).encode(),
         }
+    assert tuple(built) == EXTRAS
+    return built
 
 
 def extras_job(
@@ -240,32 +306,30 @@ def extras_job(
     nav: list[dict],
     footer: dict,
     listed: list[tuple[str, str]],
+    key: str,
     lang: str = i18n.SOURCE_LANGUAGE,
     progress=None,
 ) -> dict[str, bytes]:
     """``extras`` in a zygote's child."""
-    return extras(root, processed, nav, footer, listed, lang)
+    return extras(root, processed, nav, footer, listed, key, lang)
 
 
-def _listed(pages: list[Page], titles: dict[str, str]) -> list[tuple[str, str]]:
-    return [(p.html_name, titles[p.name]) for p in pages]
-
-
-def _write_page(build: Build, page: Page, lang: str, html: str, missing: list[str]) -> None:
+def _write_page(plan: Plan, page: Page, lang: str, html: str, missing: list[str]) -> None:
     for message in missing:
         print(
             f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
             f"{message[:70]!r} (run `make messages` and translate it)",
             file=sys.stderr,
         )
-    target = build.target(page, lang)
+    target = plan.target(page, lang)
     atomic.fault_point(f"render: writing {page.html_name}")
     atomic.write_text(target, html)
-    print(f"{build.shown(target)}: built", flush=True)
+    print(f"{plan.shown(target)}: built", flush=True)
 
 
-def _finish(build: Build, failures: list[str], built: dict[str, dict[str, bytes]]) -> int:
-    """Report failures (nothing else is written), or write each edition's extra pages."""
+def _finish(plan: Plan, failures: list[str], built: dict[str, dict[str, bytes]]) -> int:
+    """Report failures (nothing else is written), or write each edition's extra pages; an
+    edition missing from ``built`` has current ones."""
     # A notebook that fails fails in every edition, with the same message: report it once.
     failures = sorted(set(failures))
     if failures:
@@ -276,45 +340,33 @@ def _finish(build: Build, failures: list[str], built: dict[str, dict[str, bytes]
             file=sys.stderr,
         )
         return len(failures)
-    for lang in build.written_last():
+    for lang in plan.written_last():
+        folder = plan.folder(lang)
+        if lang not in built:
+            # Current extras: mark them so for make, the index (its target) last.
+            for name in EXTRAS:
+                os.utime(folder / name)
+            continue
         for name, content in built[lang].items():
-            target = build.folder(lang) / name
             if name.endswith(".html"):
                 atomic.fault_point(f"render: writing {name}")
-            atomic.write_bytes(target, content)
-            print(f"{build.shown(target)}: built", flush=True)
+            atomic.write_bytes(folder / name, content)
+            print(f"{plan.shown(folder / name)}: built", flush=True)
     return 0
 
 
-def _render_zygote(zygote, build: Build, stale, keys, workers) -> int:
+def _render_zygote(zygote, plan: Plan, workers: int | None) -> int:
     from analysis.report.zygote import RemoteError, WorkerDied
 
     # Every job is a forked child doing real work: a few more than the cores keeps them busy
     # while this process writes what arrives.
-    jobs = len(stale) + len(build.languages)
-    workers = workers or min(jobs, 2 * (os.cpu_count() or 1) + 2)
+    jobs = len(plan.stale) + len(plan.extras_stale)
+    workers = workers or max(1, min(jobs, 2 * (os.cpu_count() or 1) + 2))
     failures: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        try:
-            titles = zygote.call(
-                "analysis.report.notebooks:titles_job", build.pages, build.languages
-            )
-        except (RemoteError, WorkerDied) as exc:
-            print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
-            return len(build.pages)
-        navs = {lang: navigation(build.pages, titles[lang], lang) for lang in build.languages}
         extra = {
-            lang: pool.submit(
-                zygote.call,
-                "analysis.render:extras_job",
-                build.root,
-                build.processed,
-                navs[lang],
-                build.footer,
-                _listed(build.pages, titles[lang]),
-                lang,
-            )
-            for lang in build.languages
+            lang: pool.submit(zygote.call, "analysis.render:extras_job", *plan.extras_args(lang))
+            for lang in plan.extras_stale
         }
         futures = {
             pool.submit(
@@ -322,13 +374,13 @@ def _render_zygote(zygote, build: Build, stale, keys, workers) -> int:
                 zygote,
                 page,
                 "analysis.report.notebooks:page_job",
-                build.processed,
+                plan.processed,
                 lang,
-                keys[page.name, lang],
-                navs[lang],
-                build.footer,
+                plan.keys[page.name, lang],
+                plan.nav[lang],
+                plan.footer,
             ): (page, lang)
-            for page, lang in stale
+            for page, lang in plan.stale
         }
         for future in concurrent.futures.as_completed(futures):
             page, lang = futures[future]
@@ -340,11 +392,11 @@ def _render_zygote(zygote, build: Build, stale, keys, workers) -> int:
             if failure:
                 failures.append(failure)
                 continue
-            _write_page(build, page, lang, html, missing)
+            _write_page(plan, page, lang, html, missing)
         if failures:
             for future in extra.values():
                 future.cancel()
-            return _finish(build, failures, {})
+            return _finish(plan, failures, {})
         built = {}
         for lang, future in extra.items():
             try:
@@ -352,22 +404,20 @@ def _render_zygote(zygote, build: Build, stale, keys, workers) -> int:
             except (RemoteError, WorkerDied) as exc:
                 print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
                 return 1
-    return _finish(build, failures, built)
+    return _finish(plan, failures, built)
 
 
-def _render_nbclient(build: Build, stale, keys, workers) -> int:
-    from analysis.report.notebooks import execute_kernel, export_page, titles, untranslated
+def _render_nbclient(plan: Plan, workers: int | None) -> int:
+    from analysis.report.notebooks import execute_kernel, export_page, untranslated
 
-    names = titles(build.pages, build.languages)
-    navs = {lang: navigation(build.pages, names[lang], lang) for lang in build.languages}
     failures: list[str] = []
     # Kernels spend part of their time starting up and waiting on I/O, so running every stale
     # notebook at once (up to twice the cores) beats running them one core at a time.
-    workers = workers or min(len(stale), 2 * (os.cpu_count() or 1)) or 1
+    workers = workers or min(len(plan.stale), 2 * (os.cpu_count() or 1)) or 1
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {
-            pool.submit(execute_kernel, page, build.processed, build.root, lang): (page, lang)
-            for page, lang in stale
+            pool.submit(execute_kernel, page, plan.processed, plan.root, lang): (page, lang)
+            for page, lang in plan.stale
         }
         for future in concurrent.futures.as_completed(futures):
             page, lang = futures[future]
@@ -377,22 +427,13 @@ def _render_nbclient(build: Build, stale, keys, workers) -> int:
                 failures.append(str(exc))
                 continue
             missing = untranslated(nb)
-            html = export_page(nb, page, keys[page.name, lang], navs[lang], build.footer, lang)
-            _write_page(build, page, lang, html, missing)
+            key = plan.keys[page.name, lang]
+            html = export_page(nb, page, key, plan.nav[lang], plan.footer, lang)
+            _write_page(plan, page, lang, html, missing)
     if failures:
-        return _finish(build, failures, {})
-    built = {
-        lang: extras(
-            build.root,
-            build.processed,
-            navs[lang],
-            build.footer,
-            _listed(build.pages, names[lang]),
-            lang,
-        )
-        for lang in build.languages
-    }
-    return _finish(build, failures, built)
+        return _finish(plan, failures, {})
+    built = {lang: extras(*plan.extras_args(lang)) for lang in plan.extras_stale}
+    return _finish(plan, failures, built)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -422,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.engine == "zygote":
         from analysis.report.zygote import Zygote
 
-        zygote = Zygote(root)  # imports while the data step runs
+        zygote = Zygote.for_build(root)  # imports while the data step runs (if not warm yet)
     try:
         if args.data_step:
             step = subprocess.run(args.data_step, shell=True, cwd=root, check=False)

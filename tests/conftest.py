@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+# Builds run by the tests end with their process: no warm render server outlives them
+# (tests/test_render.py turns it on where it tests it).
+os.environ["MALI_RENDER_SERVER"] = "0"
+
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 ROOT = HERE.parent
@@ -78,6 +82,7 @@ def make_env() -> dict[str, str]:
     """The environment a user's `make` sees: none of the test runner's variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
     env["SOURCE_DATE_EPOCH"] = "1700000000"
+    env["MALI_RENDER_SERVER"] = "0"
     return env
 
 

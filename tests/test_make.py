@@ -63,16 +63,32 @@ def test_noop_build_does_nothing(copy):
     assert make(copy, "-q", "report", check=False).returncode == 0
 
 
-def test_changing_one_notebook_rebuilds_only_its_page_and_the_index(copy):
+def test_changing_one_notebook_rebuilds_only_its_page(copy):
+    """The index, appendix and methodology show every page's title, not its content: they are
+    current while the titles are. The page is rebuilt in both editions; the French one shows
+    the new, untranslated paragraph in English and the build says so."""
     notebook = copy / "notebooks" / "02-casualties-over-time.py"
     notebook.write_text(notebook.read_text() + "\n# %% [markdown]\n# An added note.\n")
     result = make(copy, "report")
-    built = [line for line in result.stdout.splitlines() if line.endswith(": built")]
-    assert "reports/02-casualties-over-time.html: built" in built
-    assert "reports/index.html: built" in built
-    assert not any(
-        line.startswith("reports/01-") or line.startswith("reports/03-") for line in built
-    )
+    built = {line for line in result.stdout.splitlines() if line.endswith(": built")}
+    assert built == {
+        "reports/02-casualties-over-time.html: built",
+        "reports/fr/02-casualties-over-time.html: built",
+    }
+    assert "not in the catalogue, shown in English: 'An added note.'" in result.stderr
+    assert "make: Nothing to be done" in make(copy, "report").stdout
+
+
+def test_a_new_page_title_reaches_every_page_s_navigation(copy):
+    notebook = copy / "notebooks" / "04-geography.py"
+    text = notebook.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("# # "))
+    notebook.write_text(text.replace(title, "# # Where harm was reported", 1))
+    result = make(copy, "report")
+    built = {line for line in result.stdout.splitlines() if line.endswith(": built")}
+    assert {f"reports/{p.name}: built" for p in (copy / "reports").glob("*.html")} <= built
+    for page in (copy / "reports").glob("*.html"):
+        assert "Where harm was reported" in page.read_text(encoding="utf-8"), page.name
 
 
 def test_clean_rebuild_is_byte_identical(copy):

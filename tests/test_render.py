@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -304,3 +305,97 @@ def test_a_worker_that_dies_names_its_notebook_and_cell(tmp_path):
     message = str(info.value)
     assert message.startswith("notebook 08-dies.py failed in cell 2"), message
     assert "ended without a result" in message
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (both editions), by its path there."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _sockets(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.sock"))
+
+
+def _wait_until(condition, seconds: float = 20) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(tmp_path, monkeypatch):
+    """The server that outlives a build serves the next one, gives the pages a fresh kernel
+    per notebook gives, is replaced when what its warm state depends on changes, and stops on
+    request."""
+    from analysis.report import zygote
+
+    # A short folder: a Unix socket's path has at most 107 bytes (a longer one means no server).
+    run = Path(tempfile.mkdtemp(prefix="mr-", dir="/tmp"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
+    monkeypatch.setenv("MALI_RENDER_SERVER", "1")
+    monkeypatch.setenv("MALI_RENDER_SERVER_IDLE", "120")
+    root = ROOT
+    processed = tmp_path / "processed"
+    assert clean.main(["--raw", str(ROOT / "data" / "raw"), "--out", str(processed)]) == 0
+    served = tmp_path / "served"
+    args = ["--root", str(root), "--processed", str(processed), "--reports", str(served)]
+    folder = run / f"mali-render-{os.getuid()}"
+    try:
+        assert render.main(args) == 0
+        first = _sockets(folder)
+        assert len(first) == 1  # the server outlived the build
+        # A second build of the same state connects to it and has nothing to execute.
+        before = _files(served)
+        assert render.main(args) == 0
+        assert _sockets(folder) == first
+        assert _files(served) == before
+        # Pages from the server's children (both editions) equal those of a fresh kernel per
+        # notebook.
+        reference = tmp_path / "nbclient"
+        assert render.render(root, processed, reference, engine="nbclient") == 0
+        assert _files(reference) == before
+        # The kernel's environment changed: a new server, and the old one is stopped.
+        monkeypatch.setenv("MALI_TEST_UNUSED", "x")  # stripped from kernels: same state
+        assert render.main(args) == 0
+        assert _sockets(folder) == first
+        monkeypatch.setenv("LC_MALI_TEST", "changed")
+        assert render.main(args) == 0
+        assert _wait_until(lambda: len(_sockets(folder)) == 1 and _sockets(folder) != first)
+    finally:
+        zygote.stop_servers(root)
+    assert _wait_until(lambda: not _sockets(folder))
+    shutil.rmtree(run)
+
+
+def test_no_server_where_others_could_reach_its_socket(tmp_path, monkeypatch):
+    from analysis.report import zygote
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    folder = tmp_path / f"mali-render-{os.getuid()}"
+    folder.mkdir(mode=0o755)
+    folder.chmod(0o755)
+    assert zygote.runtime_dir() is None
+    monkeypatch.setenv("MALI_RENDER_SERVER", "1")
+    own = zygote.Zygote.for_build(ROOT)
+    try:
+        assert type(own) is zygote.Zygote  # a private zygote, ended with the build
+    finally:
+        own.close()
+    assert not _sockets(folder)
+
+
+def test_the_server_is_off_in_ci_and_on_request(monkeypatch):
+    from analysis.report import zygote
+
+    monkeypatch.delenv("MALI_RENDER_SERVER", raising=False)
+    monkeypatch.setenv("CI", "true")
+    assert not zygote.server_enabled()
+    monkeypatch.setenv("MALI_RENDER_SERVER", "1")
+    assert zygote.server_enabled()
+    monkeypatch.delenv("CI")
+    monkeypatch.setenv("MALI_RENDER_SERVER", "0")
+    assert not zygote.server_enabled()

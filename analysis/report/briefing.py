@@ -166,6 +166,7 @@ def render_index(
     nav: list[dict],
     footer: dict,
     pages: list[tuple[str, str]],
+    key: str | None = None,
 ) -> str:
     processed = data.load(processed_dir)
     inc = processed.incidents
@@ -199,7 +200,7 @@ def render_index(
     return env.get_template("index.html.j2").render(
         downloads=downloads,
         title=_("Briefing"),
-        key=_key(processed_dir),
+        key=key or _key(processed_dir),
         nav=nav,
         current="index.html",
         footer=footer,
@@ -297,7 +298,11 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
 
 
 def render_appendix(
-    env: jinja2.Environment, processed_dir: Path, nav: list[dict], footer: dict
+    env: jinja2.Environment,
+    processed_dir: Path,
+    nav: list[dict],
+    footer: dict,
+    key: str | None = None,
 ) -> str:
     from analysis.report import appendix
 
@@ -347,7 +352,7 @@ def render_appendix(
         regions={r: region_name(r) for r in inc["region"].unique()},
         sorts={value: _(label) for value, label in appendix.SORTS.items()},
         title=_("Incident appendix"),
-        key=_key(processed_dir),
+        key=key or _key(processed_dir),
         nav=nav,
         current="appendix.html",
         footer=footer,
@@ -372,6 +377,7 @@ def render_methodology(
     nav: list[dict],
     footer: dict,
     root: Path = paths.ROOT,
+    key: str | None = None,
 ) -> str:
     import mistune
 
@@ -380,7 +386,7 @@ def render_methodology(
     return env.get_template("page.html.j2").render(
         title=_("Methodology"),
         body=body,
-        key=_key(processed_dir),
+        key=key or _key(processed_dir),
         nav=nav,
         current="methodology.html",
         footer=footer,

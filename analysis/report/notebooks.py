@@ -376,6 +376,63 @@ def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
     return fallback
 
 
+_EXPORTER = None
+
+
+def exporter():
+    """The HTML exporter, made once per process. nbconvert loads its templates per exporter and
+    its Markdown renderer and highlighter on first use: a zygote warms one up (``warm_up``) and
+    every child it forks converts with that one."""
+    global _EXPORTER
+    if _EXPORTER is None:
+        from nbconvert import HTMLExporter
+
+        _EXPORTER = HTMLExporter(
+            template_name="basic",
+            exclude_input=True,
+            exclude_input_prompt=True,
+            exclude_output_prompt=True,
+        )
+    return _EXPORTER
+
+
+# One tiny notebook in the project's own format, with each kind of content the pages hold.
+_WARM_UP = """\
+# %% [markdown]
+# # Warm-up
+#
+# | a | b |
+# |---|---|
+# | *1* | [2](https://example.org) |
+
+# %%
+print("x")
+"""
+_PNG = (
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E"
+    "rkJggg=="
+)
+
+
+def warm_up() -> None:
+    """Read and convert a tiny notebook once, so that a zygote's children find jupytext, the
+    exporter's templates, the Markdown renderer and the highlighter ready (about 0.8 s each
+    otherwise). Nothing of it reaches a page: the exporter keeps no state between conversions
+    (the engines' byte-identity test would show it)."""
+    import jupytext
+    import nbformat
+
+    nb = jupytext.reads(_WARM_UP, fmt="py:percent")
+    nb.cells[1].outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="x\n"),
+        nbformat.v4.new_output(
+            "display_data",
+            data={"image/png": _PNG, "text/html": "<b>x</b>", "text/plain": "x"},
+        ),
+    ]
+    exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm-up"}})
+
+
 def export_page(
     nb: nbformat.NotebookNode,
     page: Page,
@@ -384,17 +441,8 @@ def export_page(
     footer: dict,
     lang: str = i18n.SOURCE_LANGUAGE,
 ) -> str:
-    from nbconvert import HTMLExporter
-
     untranslated(nb)  # build metadata, not content
-
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.name}})
+    body, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": page.name}})
     return (
         environment(lang)
         .get_template("page.html.j2")

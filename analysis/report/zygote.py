@@ -21,12 +21,27 @@ register fork handlers). Children start a fresh random state for numpy (``random
 itself after a fork). When the renderer goes away (its end of the socket closes), the zygote
 kills the children still running and exits; all of them stay in the renderer's process group,
 so killing a build's group ends them too.
+
+Kept warm between builds. By default the zygote outlives the build that started it, as a small
+server that a later build of the same checkout connects to, so that editing one notebook costs
+that notebook's run and not the imports again. It listens on a Unix socket in a private folder
+(``mali-render-<uid>`` in ``XDG_RUNTIME_DIR`` or the temporary folder, mode 0700, refused if
+anyone else could enter it), named by a hash of everything its warm state depends on: the
+checkout's path, every file of the ``analysis`` package, the chart style, the lock file, the
+installed packages and the kernel's environment. A build whose hash differs starts a new server
+and stops the old ones of that checkout; a server with no build for ``MALI_RENDER_SERVER_IDLE``
+seconds (default 600) exits. It serves one build at a time and, as above, kills a build's
+children when that build goes away. Its output goes nowhere (a pipe that stayed open would keep
+a ``make report | tee`` waiting). ``MALI_RENDER_SERVER=0`` (and ``CI`` set) give every build its
+own zygote, which ends with it; ``make clean`` stops the servers of the checkout.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import importlib
+import json
 import os
 import pickle
 import signal
@@ -34,7 +49,10 @@ import socket
 import struct
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -53,6 +71,7 @@ WARM_MODULES = (
     "nbformat",
     "nbclient",
     "nbconvert",
+    "jupytext",
     "ipykernel.ipkernel",
     "analysis.report.data",
     "analysis.report.metrics",
@@ -201,11 +220,152 @@ class Zygote:
             self._proc.kill()
             self._proc.wait()
 
+    @classmethod
+    def for_build(cls, root: Path) -> Zygote:
+        """The zygote a build uses: the checkout's warm server when enabled and usable
+        (started if needed), else a private one."""
+        if server_enabled():
+            with contextlib.suppress(OSError):
+                shared = _SharedZygote.connect(root)
+                if shared is not None:
+                    return shared
+        return cls(root)
+
     def __enter__(self) -> Zygote:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+# Variables of make's own and of the shell that change from one invocation to the next and that
+# no notebook reads: they do not make a server's warm state different.
+_VOLATILE = {"MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKE_TERMOUT", "MAKE_TERMERR", "OLDPWD", "_"}
+SERVER_IDLE = 600.0
+
+
+def server_enabled() -> bool:
+    setting = os.environ.get("MALI_RENDER_SERVER", "")
+    if setting:
+        return setting not in ("0", "false", "no")
+    return not os.environ.get("CI")
+
+
+def runtime_dir() -> Path | None:
+    """The private folder of this user's servers, or None if it is not private."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    folder = base / f"mali-render-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        status = folder.lstat()
+    except OSError:
+        return None
+    if not folder.is_dir() or status.st_uid != os.getuid() or status.st_mode & 0o077:
+        return None
+    return folder
+
+
+def _root_tag(root: Path) -> str:
+    return hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+
+
+def server_key(root: Path, env: dict[str, str]) -> str:
+    """Hash of what a warm server's state depends on (see the module's docstring)."""
+    digest = hashlib.sha256()
+    digest.update(f"{sys.executable}\0{root.resolve()}\0".encode())
+    files = sorted(
+        p for p in (root / "analysis").rglob("*") if p.is_file() and "__pycache__" not in p.parts
+    )
+    files += [root / "matplotlibrc", root / "uv.lock"]
+    for path in files:
+        if path.exists():
+            digest.update(str(path.relative_to(root)).encode() + b"\0")
+            digest.update(path.read_bytes() + b"\0")
+    for folder in {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}:
+        with contextlib.suppress(OSError):
+            digest.update(str(os.stat(folder).st_mtime_ns).encode())
+    kept = {k: v for k, v in env.items() if k not in _VOLATILE}
+    digest.update(json.dumps(kept, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def stop_servers(root: Path, keep: Path | None = None) -> int:
+    """Ask the servers of the checkout at ``root`` (all but ``keep``) to exit."""
+    folder = runtime_dir()
+    if folder is None:
+        return 0
+    stopped = 0
+    for path in folder.glob(f"{_root_tag(root)}-*.sock"):
+        if path == keep:
+            continue
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as sock:
+                sock.settimeout(5)
+                sock.connect(str(path))
+                sock.send(b"quit")
+                stopped += 1
+        except OSError:
+            with contextlib.suppress(OSError):
+                path.unlink()
+    return stopped
+
+
+class _SharedZygote(Zygote):
+    """A connection to the checkout's warm server."""
+
+    def __init__(self, control: socket.socket):
+        self._control = control
+        self._lock = threading.Lock()
+        self._used = False
+
+    @classmethod
+    def connect(cls, root: Path) -> _SharedZygote | None:
+        from analysis.report.notebooks import kernel_env
+
+        folder = runtime_dir()
+        if folder is None:
+            return None
+        env = kernel_env(root)
+        path = folder / f"{_root_tag(root)}-{server_key(root, env)[:24]}.sock"
+        control = _try_connect(path)
+        if control is None:
+            stop_servers(root, keep=path)
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()  # left by a server that was killed
+            idle = os.environ.get("MALI_RENDER_SERVER_IDLE", str(SERVER_IDLE))
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from analysis.report import zygote; "
+                    f"zygote.serve_forever({str(path)!r}, {float(idle)!r})",
+                ],
+                env=env,
+                cwd=root,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+            deadline = time.monotonic() + 10
+            while control is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+                control = _try_connect(path)
+        return None if control is None else cls(control)
+
+    def close(self) -> None:
+        """End this build's connection; the server stays warm for the next build."""
+        self._control.close()
+
+
+def _try_connect(path: Path) -> socket.socket | None:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        sock.connect(str(path))
+    except OSError:
+        sock.close()
+        return None
+    return sock
 
 
 def _kill(pid: int) -> None:
@@ -232,18 +392,69 @@ def warm() -> None:
             i18n.translations(lang)
             i18n.get(lang).range(1000, 2000)
             i18n.get(lang).month("2022-03-01")
-    from analysis.report import worker
+    from analysis.report import notebooks, worker
 
+    with contextlib.suppress(Exception):
+        notebooks.warm_up()
     worker.make_shell()
 
 
-def serve(fd: int) -> None:
-    """The zygote's main loop: fork a child for each job until the renderer goes away."""
-    control = socket.socket(fileno=fd)
+def _warm_and_check() -> None:
     warm()
     if threading.active_count() != 1:  # pragma: no cover - a guard against future imports
         raise SystemExit("zygote: a Python thread is running; refusing to fork")
+
+
+def serve(fd: int) -> None:
+    """A build's own zygote: fork a child for each job until the renderer goes away."""
+    control = socket.socket(fileno=fd)
+    _warm_and_check()
+    _serve_build(control)
+    os._exit(0)
+
+
+def serve_forever(path: str, idle: float) -> None:
+    """The checkout's warm server: serve one build after another, until no build has come for
+    ``idle`` seconds or one asks it to quit."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        listener.bind(path)  # fails if another server of the same state got there first
+    except OSError:
+        os._exit(0)
+    listener.listen(8)
+    named = True
+    try:
+        _warm_and_check()
+        listener.settimeout(idle)
+        while True:
+            try:
+                control, _ = listener.accept()
+            except TimeoutError:
+                # Take the name away first, then serve a build that connected meanwhile.
+                os.unlink(path)
+                named = False
+                listener.setblocking(False)
+                with contextlib.suppress(BlockingIOError):
+                    while True:
+                        control, _ = listener.accept()
+                        control.setblocking(True)
+                        _serve_build(control)
+                break
+            control.settimeout(None)
+            if _serve_build(control) == "quit":
+                break
+    finally:
+        if named:
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+    os._exit(0)
+
+
+def _serve_build(control: socket.socket) -> str:
+    """Fork a child for each job of one build until it goes away (or says ``quit``); then
+    kill that build's children still running."""
     children: set[int] = set()
+    ending = "done"
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 1)
@@ -253,6 +464,8 @@ def serve(fd: int) -> None:
         if not message or not fds:
             for extra in fds:
                 os.close(extra)
+            if message == b"quit":
+                ending = "quit"
             break
         sys.stdout.flush()
         sys.stderr.flush()
@@ -262,12 +475,13 @@ def serve(fd: int) -> None:
             _child(socket.socket(fileno=fds[0]))  # never returns
         os.close(fds[0])
         children.add(pid)
+    control.close()
     for pid in children:
         _kill(pid)
     for pid in children:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
-    os._exit(0)
+    return ending
 
 
 def _reap(children: set[int]) -> None:
@@ -308,3 +522,20 @@ def _child(job: socket.socket) -> None:
             sys.stderr.flush()
         finally:
             os._exit(code)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Stop the warm render servers of a checkout.")
+    parser.add_argument("--stop", action="store_true", required=True)
+    parser.add_argument("--root", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    stopped = stop_servers(args.root)
+    if stopped:
+        print(f"stopped {stopped} warm render server(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
