@@ -308,8 +308,13 @@ def test_a_worker_that_dies_names_its_notebook_and_cell(tmp_path):
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` (both editions), by its path there."""
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    """Every output under ``folder`` (both editions), by its path there (the build lock is not
+    an output)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def _sockets(folder: Path) -> list[Path]:
@@ -399,3 +404,4 @@ def test_the_server_is_off_in_ci_and_on_request(monkeypatch):
     monkeypatch.delenv("CI")
     monkeypatch.setenv("MALI_RENDER_SERVER", "0")
     assert not zygote.server_enabled()
+
