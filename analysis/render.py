@@ -461,9 +461,14 @@ def main(argv: list[str] | None = None) -> int:
     reports = args.reports or root / "reports"
     zygote = None
     if args.engine == "zygote":
-        from analysis.report.zygote import Zygote
+        from analysis.report import zygote as zygotes
 
-        zygote = Zygote.for_build(root)  # imports while the data step runs (if not warm yet)
+        # Either way the notebook processes import while the data step runs. The warm server
+        # is connected to only under the build lock (see ``zygote.start_server``).
+        if zygotes.server_enabled():
+            zygotes.start_server(root)
+        else:
+            zygote = zygotes.Zygote(root)
     try:
         if args.data_step:
             step = subprocess.run(args.data_step, shell=True, cwd=root, check=False)
@@ -476,6 +481,10 @@ def main(argv: list[str] | None = None) -> int:
         # difference means it was edited while the pages were being built.
         manifest.verify_inputs(processed, root)
         with atomic.build_lock(reports):
+            if args.engine == "zygote" and zygote is None:
+                from analysis.report.zygote import Zygote
+
+                zygote = Zygote.for_build(root)
             failed = render(
                 root,
                 processed,

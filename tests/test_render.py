@@ -405,3 +405,52 @@ def test_the_server_is_off_in_ci_and_on_request(monkeypatch):
     monkeypatch.setenv("MALI_RENDER_SERVER", "0")
     assert not zygote.server_enabled()
 
+
+def test_a_build_waiting_for_the_lock_does_not_hold_up_the_warm_server(tmp_path, monkeypatch):
+    """The warm server serves one build at a time, in the order they connect. A build that
+    connected and then waited for the build lock would hold up the build that has the lock
+    (until a job timed out, 600 s later): a build connects only once it holds the lock."""
+    import subprocess
+    import sys
+    import time
+
+    from analysis import atomic
+    from analysis.report import notebooks, zygote
+
+    run = Path(tempfile.mkdtemp(prefix="mr-", dir="/tmp"))
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
+    monkeypatch.setenv("MALI_RENDER_SERVER", "1")
+    monkeypatch.setenv("MALI_RENDER_SERVER_IDLE", "120")
+    processed = tmp_path / "processed"
+    assert clean.main(["--raw", str(ROOT / "data" / "raw"), "--out", str(processed)]) == 0
+    reports = tmp_path / "reports"
+    folder = run / f"mali-render-{os.getuid()}"
+    args = ["--root", str(ROOT), "--processed", str(processed), "--reports", str(reports)]
+    try:
+        with atomic.build_lock(reports):
+            waiting = subprocess.Popen(
+                [sys.executable, "-m", "analysis.render", *args],
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                cwd=ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            # The waiting build has started the server (it warms while the build's data step
+            # would run) and is now blocked on the lock.
+            assert _wait_until(lambda: len(_sockets(folder)) == 1, 60)
+            time.sleep(3)
+            shared = zygote.Zygote.for_build(ROOT)
+            try:
+                assert type(shared) is not zygote.Zygote  # the warm server, not a private one
+                pages = notebooks.discover(ROOT / "notebooks")
+                titles = shared.call(
+                    "analysis.report.notebooks:titles_job", pages, ("en",), timeout=60
+                )
+            finally:
+                shared.close()
+            assert set(titles["en"]) == {p.name for p in pages}
+        assert waiting.wait(timeout=600) == 0
+    finally:
+        zygote.stop_servers(ROOT)
+    assert _wait_until(lambda: not _sockets(folder))
+    shutil.rmtree(run)

@@ -30,10 +30,12 @@ anyone else could enter it), named by a hash of everything its warm state depend
 checkout's path, every file of the ``analysis`` package, the chart style, the lock file, the
 installed packages and the kernel's environment. A build whose hash differs starts a new server
 and stops the old ones of that checkout; a server with no build for ``MALI_RENDER_SERVER_IDLE``
-seconds (default 600) exits. It serves one build at a time and, as above, kills a build's
-children when that build goes away. Its output goes nowhere (a pipe that stayed open would keep
-a ``make report | tee`` waiting). ``MALI_RENDER_SERVER=0`` (and ``CI`` set) give every build its
-own zygote, which ends with it; ``make clean`` stops the servers of the checkout.
+seconds (default 600) exits. It serves one build at a time, in the order they connect (a build
+starts it early, ``start_server``, and connects only once it holds the build lock) and, as
+above, kills a build's children when that build goes away. Its output goes nowhere (a pipe that
+stayed open would keep a ``make report | tee`` waiting). ``MALI_RENDER_SERVER=0`` (and ``CI``
+set) give every build its own zygote, which ends with it; ``make clean`` stops the servers of the
+checkout.
 """
 
 from __future__ import annotations
@@ -320,33 +322,13 @@ class _SharedZygote(Zygote):
 
     @classmethod
     def connect(cls, root: Path) -> _SharedZygote | None:
-        from analysis.report.notebooks import kernel_env
-
-        folder = runtime_dir()
-        if folder is None:
+        where = _server_path(root)
+        if where is None:
             return None
-        env = kernel_env(root)
-        path = folder / f"{_root_tag(root)}-{server_key(root, env)[:24]}.sock"
+        path, env = where
         control = _try_connect(path)
         if control is None:
-            stop_servers(root, keep=path)
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()  # left by a server that was killed
-            idle = os.environ.get("MALI_RENDER_SERVER_IDLE", str(SERVER_IDLE))
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-c",
-                    "from analysis.report import zygote; "
-                    f"zygote.serve_forever({str(path)!r}, {float(idle)!r})",
-                ],
-                env=env,
-                cwd=root,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            _spawn_server(root, path, env)
             deadline = time.monotonic() + 10
             while control is None and time.monotonic() < deadline:
                 time.sleep(0.01)
@@ -356,6 +338,56 @@ class _SharedZygote(Zygote):
     def close(self) -> None:
         """End this build's connection; the server stays warm for the next build."""
         self._control.close()
+
+
+def _server_path(root: Path) -> tuple[Path, dict[str, str]] | None:
+    """The socket of the checkout's server for the current warm state, and the kernel's
+    environment it runs with (None where no private folder is available)."""
+    from analysis.report.notebooks import kernel_env
+
+    folder = runtime_dir()
+    if folder is None:
+        return None
+    env = kernel_env(root)
+    return folder / f"{_root_tag(root)}-{server_key(root, env)[:24]}.sock", env
+
+
+def _spawn_server(root: Path, path: Path, env: dict[str, str]) -> None:
+    """Start a server at ``path``, stopping the checkout's servers of other states."""
+    stop_servers(root, keep=path)
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # left by a server that was killed
+    idle = os.environ.get("MALI_RENDER_SERVER_IDLE", str(SERVER_IDLE))
+    subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from analysis.report import zygote; "
+            f"zygote.serve_forever({str(path)!r}, {float(idle)!r})",
+        ],
+        env=env,
+        cwd=root,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def start_server(root: Path) -> None:
+    """Start the checkout's warm server if it is not running, without connecting to it.
+
+    A build calls this before its data step, so that a new server imports meanwhile, and
+    connects (``Zygote.for_build``) only once it holds the build lock: the server serves one
+    build at a time, in the order they connect, so a build that connected and then waited for
+    the lock would hold up the build that has it (until a job timed out).
+    """
+    with contextlib.suppress(OSError):
+        where = _server_path(root)
+        # A socket left by a killed server is found dead when the build connects, which then
+        # starts a new one (without the overlap).
+        if where is not None and not where[0].exists():
+            _spawn_server(root, *where)
 
 
 def _try_connect(path: Path) -> socket.socket | None:
