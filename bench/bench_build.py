@@ -23,8 +23,12 @@ spell hits every measure alike, and the median is reported (all samples are in t
 
 "Cold" means nothing built and no warm render server: every cold measure stops the copy's
 servers first (`python -m analysis.report.zygote --stop`), and the bench stops them at the end.
-- baseline: the same notebooks converted to .ipynb (not timed), then rendered by
-  `jupyter nbconvert --execute --to html`, one process per notebook, one at a time.
+- baseline: the same notebooks converted to .ipynb, one per edition with `LANG` set after the
+  parameters cell (not timed), then rendered by `jupyter nbconvert --execute --to html`, one
+  process per notebook and edition, one at a time.
+
+Every figure covers both editions (English and French), as `make report` builds both: the floor
+runs each notebook once per language, and an edited notebook rebuilds its page in each.
 
 Results are printed as a table and written to bench/results/build.json.
 """
@@ -102,6 +106,18 @@ def built(stdout: str) -> set[str]:
     return {line.removesuffix(": built") for line in stdout.splitlines() if ": built" in line}
 
 
+# A notebook as .ipynb for the baseline, with the edition's language set after the parameters
+# cell (as the renderer does; PROCESSED stays None: the copy's data/processed).
+TO_IPYNB = """
+import sys, jupytext, nbformat
+nb = jupytext.read(sys.argv[1], fmt="py:percent")
+at = next(i for i, c in enumerate(nb.cells) if "parameters" in c.metadata.get("tags", []))
+nb.cells.insert(at + 1, nbformat.v4.new_code_cell(f"LANG = {sys.argv[2]!r}"))
+nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+jupytext.write(nb, sys.argv[3], fmt="ipynb")
+"""
+
+
 def stop_servers(repo: Path, env: dict) -> None:
     python = str(repo / ".venv" / "bin" / "python")
     run([python, "-m", "analysis.report.zygote", "--stop"], repo, env)
@@ -132,20 +148,17 @@ def main() -> int:
         out = Path(tmp) / "baseline"
         out.mkdir()
         notebooks = sorted((repo / "notebooks").glob("[0-9][0-9]-*.py"))
+        languages = ("en", "fr")
+        baseline_notebooks = []
         for nb in notebooks:
-            subprocess.run(
-                [
-                    str(venv_bin / "jupytext"),
-                    "--quiet",
-                    "--to",
-                    "ipynb",
-                    "-o",
-                    str(out / f"{nb.stem}.ipynb"),
-                    str(nb),
-                ],
-                check=True,
-                env=base_env,
-            )
+            for lang in languages:
+                target = out / f"{nb.stem}.{lang}.ipynb"
+                subprocess.run(
+                    [str(venv_bin / "python"), "-c", TO_IPYNB, str(nb), lang, str(target)],
+                    check=True,
+                    env=base_env,
+                )
+                baseline_notebooks.append(target)
         for round_ in range(REPEAT):
             print(f"round {round_ + 1} of {REPEAT}", file=sys.stderr, flush=True)
             for folder in (repo / "reports", repo / "data" / "processed"):
@@ -158,7 +171,7 @@ def main() -> int:
                     with nb.open("a", encoding="utf-8") as handle:
                         handle.write(f"\n# %% [markdown]\n# Bench {label} {round_}.\n")
                     elapsed, stdout = run(["make", "report"], repo, edit_env)
-                    if built(stdout) != {f"reports/{nb.stem}.html"}:
+                    if built(stdout) != {f"reports/{nb.stem}.html", f"reports/fr/{nb.stem}.html"}:
                         sys.exit(f"editing {nb.name} rebuilt {sorted(built(stdout))}")
                     samples[f"{label}_{nb.stem}_s"].append(elapsed)
 
@@ -195,7 +208,7 @@ def main() -> int:
 
             # Baseline: one nbconvert process per notebook, sequentially, on the same data.
             baseline = 0.0
-            for nb in notebooks:
+            for nb in baseline_notebooks:
                 baseline += timed(
                     [
                         str(venv_bin / "jupyter"),
@@ -205,7 +218,7 @@ def main() -> int:
                         "html",
                         "--output-dir",
                         str(out),
-                        str(out / f"{nb.stem}.ipynb"),
+                        str(nb),
                     ],
                     repo / "notebooks",
                     base_env,
@@ -291,7 +304,8 @@ def table(r: dict) -> str:
         f"baseline / cold make report: {r['ratio_baseline_over_cold_make_report']}x; "
         f"cold make report / floor: {r['ratio_cold_make_report_over_floor']}x; "
         f"baseline / render step alone: {r['ratio_baseline_over_render_only']}x "
-        f"({r['notebooks']} notebooks, plus index, appendix and methodology pages)",
+        f"({r['notebooks']} notebooks in two editions, plus each edition's index, appendix and "
+        "methodology pages)",
     ]
     return "\n".join(lines)
 

@@ -78,6 +78,7 @@ def assert_readable(copy: Path) -> None:
 
 def child_env(copy: Path, delay: float | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
+    env["MALI_RENDER_SERVER"] = "0"  # no warm render server outlives the test
     env.update(
         PYTHONPATH=str(copy),
         PYTHONHASHSEED="0",
