@@ -278,11 +278,13 @@ def extras(
     listed: list[tuple[str, str]],
     key: str,
     lang: str = i18n.SOURCE_LANGUAGE,
+    progress=None,
 ) -> dict[str, bytes]:
     """The pages of one edition built from the processed tables (``EXTRAS``), in the order
     they are written: the incident table for spreadsheet users (formula-like cells
     neutralised), the appendix, the methodology, and the index last (make treats it as the
-    target, so it must be the final write). The HTML pages carry ``key`` (``extras_key``)."""
+    target, so it must be the final write). The HTML pages carry ``key`` (``extras_key``).
+    Also run as a zygote job (which passes ``progress``; nothing to report here)."""
     from analysis.report import briefing, export
     from analysis.report.data import load
 
@@ -298,20 +300,6 @@ def extras(
         }
     assert tuple(built) == EXTRAS
     return built
-
-
-def extras_job(
-    root: Path,
-    processed: Path,
-    nav: list[dict],
-    footer: dict,
-    listed: list[tuple[str, str]],
-    key: str,
-    lang: str = i18n.SOURCE_LANGUAGE,
-    progress=None,
-) -> dict[str, bytes]:
-    """``extras`` in a zygote's child."""
-    return extras(root, processed, nav, footer, listed, key, lang)
 
 
 def _write_page(plan: Plan, page: Page, lang: str, html: str, missing: list[str]) -> None:
@@ -365,7 +353,7 @@ def _render_zygote(zygote, plan: Plan, workers: int | None) -> int:
     failures: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         extra = {
-            lang: pool.submit(zygote.call, "analysis.render:extras_job", *plan.extras_args(lang))
+            lang: pool.submit(zygote.call, "analysis.render:extras", *plan.extras_args(lang))
             for lang in plan.extras_stale
         }
         futures = {
