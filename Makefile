@@ -169,9 +169,9 @@ fetch-acled: $(ENV_STAMP) ## Download a Mali ACLED export (needs ACLED_USERNAME,
 fetch-ucdp: $(ENV_STAMP) ## Download Mali UCDP GED events (needs UCDP_TOKEN; UCDP_VERSION=25.1)
 	$(PY) -m analysis.sources.fetch ucdp --out data/raw/ucdp/ --version $${UCDP_VERSION:-25.1}
 
-clean: ## Remove build outputs (data/processed, reports) and stop the warm render server
+clean: ## Remove build outputs (data/processed, reports, the notebooks' stored runs) and stop the warm render server
 	@if [ -x $(PY) ]; then $(PY) -m analysis.report.zygote --stop; fi
-	rm -rf data/processed reports
+	rm -rf data/processed reports .make/executed
 
 distclean: clean ## Also remove the environments
 	rm -rf $(VENV) $(TOOLS) .ipython

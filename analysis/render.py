@@ -21,6 +21,11 @@ compare against, byte for byte). The build is incremental and reproducible:
   (through its manifest, which hashes every input), the report stage's code and templates, the
   chart style and the lock file. A page whose key matches is not executed again; a page that is
   missing or stale is;
+- a stale page is not always executed again: each run of a notebook is stored (in
+  ``.make/executed/``, with the processed files it read, as ``analysis.report.data`` records
+  them). When the page is stale only through what it does not read (the footer's list of
+  inputs, the navigation, a table it never opens), it is exported again from that run: the same
+  bytes, without running a cell. ``make clean`` removes the stored runs;
 - each notebook gets its inputs in an injected cell (``analysis.report.notebooks``), never
   through this process's environment;
 - cell ids are fixed, the kernel gets ``PYTHONHASHSEED=0`` and the house ``matplotlibrc``, charts
@@ -48,7 +53,7 @@ from pathlib import Path
 
 from analysis import atomic, paths
 from analysis.pipeline import manifest
-from analysis.report import i18n
+from analysis.report import data, i18n
 from analysis.report.notebooks import (
     ENGINES,
     NotebookFailed,
@@ -84,12 +89,31 @@ def key_files(root: Path) -> list[Path]:
     return [p for p in files if p.exists()]
 
 
-def shared_key(root: Path, processed: Path) -> str:
-    """Hash of everything every page depends on besides its own notebook."""
+def code_digest(root: Path) -> hashlib._Hash:
+    """The hash of ``key_files``, still open (``shared_key`` adds the data to it)."""
     digest = hashlib.sha256()
     _hash_tree(digest, key_files(root), root)
+    return digest
+
+
+def shared_key(root: Path, processed: Path, code: hashlib._Hash | None = None) -> str:
+    """Hash of everything every page depends on besides its own notebook."""
+    digest = (code or code_digest(root)).copy()
     digest.update((processed / "manifest.json").read_bytes())
     return digest.hexdigest()
+
+
+def run_key(page: Page, code: str, lang: str) -> str:
+    """What a run of a notebook depends on besides the processed files it reads: its notebook,
+    the code and the language (not the navigation or the footer, which only its export shows)."""
+    digest = hashlib.sha256(code.encode())
+    digest.update(page.notebook.read_bytes())
+    digest.update(lang.encode())
+    return digest.hexdigest()
+
+
+# Where a build keeps its notebooks' runs (see the module's docstring), under the root.
+STORE = Path(".make") / "executed"
 
 
 def page_key(page: Page, shared: str, lang: str = i18n.SOURCE_LANGUAGE) -> str:
@@ -155,11 +179,15 @@ def render(
     engine: str = "zygote",
     zygote=None,
     languages: tuple[str, ...] = i18n.LANGUAGES,
+    store: Path | None = None,
 ) -> int:
     """Build stale pages and the index of every edition. Returns the number of failed notebooks.
 
     ``engine`` is ``zygote`` (children of a warm process; ``zygote`` may pass one already
     started) or ``nbclient`` (a fresh kernel per notebook and edition, the reference).
+    With ``store`` (a folder; ``make report`` passes ``STORE``), the zygote engine keeps each
+    notebook's run there and exports a stale page from its run when what the notebook read is
+    unchanged. The nbclient engine always executes.
     """
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
@@ -184,7 +212,7 @@ def render(
         except (RemoteError, WorkerDied) as exc:
             print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
             return len(pages)
-        plan = Plan(root, processed, reports, pages, names, only, footer, languages)
+        plan = Plan(root, processed, reports, pages, names, only, footer, languages, store)
         return _render_zygote(zygote, plan, workers)
     finally:
         if own:
@@ -197,7 +225,9 @@ class Plan:
     whether each edition's extra pages are current. Current pages are marked so for make (their
     prerequisites may be newer files with the same content, e.g. after a checkout)."""
 
-    def __init__(self, root, processed, reports, pages, titles, only, footer, languages):
+    def __init__(
+        self, root, processed, reports, pages, titles, only, footer, languages, store=None
+    ):
         self.root, self.processed, self.reports, self.footer = root, processed, reports, footer
         self.pages = pages
         self.languages = tuple(languages)
@@ -205,7 +235,8 @@ class Plan:
         self.listed = {
             lang: [(p.html_name, titles[lang][p.name]) for p in pages] for lang in self.languages
         }
-        shared = shared_key(root, processed)
+        code = code_digest(root)
+        shared = shared_key(root, processed, code)
         self.keys = {}
         for lang in self.languages:
             with_nav = hashlib.sha256(shared.encode())
@@ -223,6 +254,15 @@ class Plan:
             for page in pages:
                 if (page, lang) not in self.stale and self.target(page, lang).exists():
                     os.utime(self.target(page, lang))
+        self.store = store
+        self.run_keys = {
+            (p.name, lang): run_key(p, code.hexdigest(), lang) for p, lang in self.stale
+        }
+        self.stored = {
+            (p.name, lang): run
+            for p, lang in self.stale
+            if (run := self.stored_run(p, lang)) is not None
+        }
         self.extras_key = {
             lang: extras_key(root, shared, self.nav[lang], lang) for lang in self.languages
         }
@@ -234,6 +274,51 @@ class Plan:
 
     def folder(self, lang: str) -> Path:
         return self.reports / i18n.FOLDERS[lang]
+
+    def current(self, name: str) -> str | None:
+        """The hash of a processed file as this build sees it (None: the build has none)."""
+        if not hasattr(self, "_outputs"):
+            raw = (self.processed / "manifest.json").read_bytes()
+            self._outputs = {
+                name: meta["sha256"] for name, meta in json.loads(raw)["outputs"].items()
+            } | {data.MANIFEST: hashlib.sha256(raw).hexdigest()}
+        return self._outputs.get(name)
+
+    def run_files(self, page: Page, lang: str) -> tuple[Path, Path]:
+        """Where the run of ``page`` in ``lang`` is kept: what it read, and the notebook."""
+        folder = self.store / lang
+        return folder / f"{page.name}.json", folder / f"{page.name}.ipynb"
+
+    def stored_run(self, page: Page, lang: str) -> dict | None:
+        """The stored run of a stale page, if its notebook, the code, the language and every
+        processed file it read are what this build has."""
+        if self.store is None:
+            return None
+        meta, notebook = self.run_files(page, lang)
+        try:
+            run = json.loads(meta.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        current = run.get("key") == self.run_keys[page.name, lang] and all(
+            self.current(name) == sha for name, sha in run.get("reads", {}).items()
+        )
+        return {**run, "notebook": notebook} if current and notebook.exists() else None
+
+    def keep_run(self, page: Page, lang: str, notebook: str, reads: list[str], missing) -> None:
+        """Store a run: the notebook first, then what it read (the run counts only once both
+        are written, so a build stopped in between leaves no stale pair)."""
+        if self.store is None:
+            return
+        meta, path = self.run_files(page, lang)
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.unlink(missing_ok=True)
+        atomic.write_text(path, notebook)
+        record = {
+            "key": self.run_keys[page.name, lang],
+            "reads": {name: self.current(name) for name in reads},
+            "missing": missing,
+        }
+        atomic.write_text(meta, json.dumps(record, indent=1, sort_keys=True) + "\n")
 
     def target(self, page: Page, lang: str) -> Path:
         return self.folder(lang) / page.html_name
@@ -302,7 +387,9 @@ def extras(
     return built
 
 
-def _write_page(plan: Plan, page: Page, lang: str, html: str, missing: list[str]) -> None:
+def _write_page(
+    plan: Plan, page: Page, lang: str, html: str, missing: list[str], how: str = ""
+) -> None:
     for message in missing:
         print(
             f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
@@ -312,7 +399,10 @@ def _write_page(plan: Plan, page: Page, lang: str, html: str, missing: list[str]
     target = plan.target(page, lang)
     atomic.fault_point(f"render: writing {page.html_name}")
     atomic.write_text(target, html)
-    print(f"{plan.shown(target)}: built", flush=True)
+    print(f"{plan.shown(target)}: built{how}", flush=True)
+
+
+REEXPORTED = " (exported from its stored run: what the notebook reads is unchanged)"
 
 
 def _finish(plan: Plan, failures: list[str], built: dict[str, dict[str, bytes]]) -> int:
@@ -356,30 +446,31 @@ def _render_zygote(zygote, plan: Plan, workers: int | None) -> int:
             lang: pool.submit(zygote.call, "analysis.render:extras", *plan.extras_args(lang))
             for lang in plan.extras_stale
         }
-        futures = {
-            pool.submit(
-                run_in_zygote,
-                zygote,
-                page,
-                "analysis.report.notebooks:page_job",
-                plan.processed,
-                lang,
-                plan.keys[page.name, lang],
-                plan.nav[lang],
-                plan.footer,
-            ): (page, lang)
-            for page, lang in plan.stale
-        }
+        futures = {}
+        for page, lang in plan.stale:
+            stored = plan.stored.get((page.name, lang))
+            job, source = (
+                ("analysis.report.notebooks:page_job", plan.processed)
+                if stored is None
+                else ("analysis.report.notebooks:export_job", stored["notebook"])
+            )
+            args = (source, lang, plan.keys[page.name, lang], plan.nav[lang], plan.footer)
+            futures[pool.submit(run_in_zygote, zygote, page, job, *args)] = (page, lang, stored)
         for future in concurrent.futures.as_completed(futures):
-            page, lang = futures[future]
+            page, lang, stored = futures[future]
             try:
-                html, failure, missing = future.result()
+                result = future.result()
             except NotebookFailed as exc:
                 failures.append(str(exc))
                 continue
+            if stored is not None:
+                _write_page(plan, page, lang, result, stored["missing"], REEXPORTED)
+                continue
+            html, failure, missing, run = result
             if failure:
                 failures.append(failure)
                 continue
+            plan.keep_run(page, lang, *run, missing)
             _write_page(plan, page, lang, html, missing)
         if failures:
             for future in extra.values():
@@ -443,6 +534,12 @@ def main(argv: list[str] | None = None) -> int:
         help="a shell command that brings the processed data up to date (make report passes "
         "`make data`); it runs while the notebook workers warm up, and a failure stops the build",
     )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        help=f"where each notebook's run is kept between builds (default: ROOT/{STORE})",
+    )
     args = parser.parse_args(argv)
     root = args.root.resolve()
     processed = (args.processed or root / "data" / "processed").resolve()
@@ -480,6 +577,7 @@ def main(argv: list[str] | None = None) -> int:
                 set(args.only) if args.only else None,
                 engine=args.engine,
                 zygote=zygote,
+                store=args.store or root / STORE,
             )
         manifest.verify_inputs(processed, root)
     except manifest.InputsChangedError as exc:

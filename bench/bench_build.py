@@ -9,6 +9,9 @@ spell hits every measure alike, and the median is reported (all samples are in t
   machine already has; a first-ever run on a new machine also downloads the packages);
 - cold report: `make report` with the environment ready and nothing built;
 - no-op report: `make report` again with nothing changed;
+- every page exported again: reports/ removed, then `make report`: every page is stale but no
+  notebook's inputs changed, so each is exported from its stored run (as when only the footer's
+  list of inputs or the navigation changes);
 - one notebook edited: a markdown cell appended to one notebook, then `make report` (which must
   rebuild only that page: the index, appendix and methodology show titles, which did not
   change); for each notebook, twice: with the warm render server the previous build left
@@ -21,8 +24,9 @@ spell hits every measure alike, and the median is reported (all samples are in t
 - render step alone: `python -m analysis.render` with the data built, no page and no warm
   server;
 
-"Cold" means nothing built and no warm render server: every cold measure stops the copy's
-servers first (`python -m analysis.report.zygote --stop`), and the bench stops them at the end.
+"Cold" means nothing built, no stored notebook run (.make/executed) and no warm render
+server: every cold measure stops the copy's servers first (`python -m analysis.report.zygote
+--stop`), and the bench stops them at the end.
 - baseline: the same notebooks converted to .ipynb, one per edition with `LANG` set after the
   parameters cell (not timed), then rendered by `jupyter nbconvert --execute --to html`, one
   process per notebook and edition, one at a time.
@@ -48,6 +52,9 @@ from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from analysis.render import STORE  # noqa: E402
+
 REPEAT = int(os.environ.get("BENCH_REPEAT", "3"))
 
 
@@ -103,7 +110,8 @@ def timed(cmd: list[str], cwd: Path, env: dict) -> float:
 
 
 def built(stdout: str) -> set[str]:
-    return {line.removesuffix(": built") for line in stdout.splitlines() if ": built" in line}
+    """Files the build wrote (pages executed, or exported from a stored run)."""
+    return {line.partition(": built")[0] for line in stdout.splitlines() if ": built" in line}
 
 
 # A notebook as .ipynb for the baseline, with the edition's language set after the parameters
@@ -161,11 +169,15 @@ def main() -> int:
                 baseline_notebooks.append(target)
         for round_ in range(REPEAT):
             print(f"round {round_ + 1} of {REPEAT}", file=sys.stderr, flush=True)
-            for folder in (repo / "reports", repo / "data" / "processed"):
+            for folder in (repo / "reports", repo / "data" / "processed", repo / STORE):
                 shutil.rmtree(folder, ignore_errors=True)
             stop_servers(repo, env)
             samples["cold_make_report_s"].append(timed(["make", "report"], repo, env))
             samples["noop_make_report_s"].append(timed(["make", "report"], repo, env))
+            # Every page stale but no notebook's inputs changed (as after a change to the
+            # footer's list of inputs only): each page is exported from its stored run.
+            shutil.rmtree(repo / "reports")
+            samples["reexport_every_page_s"].append(timed(["make", "report"], repo, env))
             for label, edit_env in (("edit", env), ("edit_no_server", no_server)):
                 for nb in notebooks:
                     with nb.open("a", encoding="utf-8") as handle:
@@ -201,6 +213,7 @@ def main() -> int:
 
             # The render step alone, cold.
             shutil.rmtree(repo / "reports")
+            shutil.rmtree(repo / STORE, ignore_errors=True)
             stop_servers(repo, env)
             samples["render_only_cold_s"].append(
                 timed([str(venv_bin / "python"), "-m", "analysis.render"], repo, base_env)
@@ -268,6 +281,7 @@ def table(r: dict) -> str:
         ("set-up: `make env` on an empty environment (uv cache warm; once)", r["setup_make_env_s"]),
         ("cold `make report` (environment ready, nothing built)", r["cold_make_report_s"]),
         ("no-op `make report`", r["noop_make_report_s"]),
+        ("every page exported from its stored run (reports/ removed)", r["reexport_every_page_s"]),
         ("render step alone, cold (`python -m analysis.render`)", r["render_only_cold_s"]),
         (
             "baseline: `jupyter nbconvert --execute --to html`, one at a time",

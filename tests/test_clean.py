@@ -132,3 +132,22 @@ def test_without_exports_no_export_tables(raw_dir, tmp_path):
     loaded = data.load(out)
     assert set(loaded.extra) == {"changelog"}  # no events, rejected or links tables
     assert loaded.manifest["exports"] == {}
+
+
+def test_load_records_which_tables_a_notebook_reads(raw_dir, tmp_path):
+    """What the renderer stores with a notebook's run: a table counts once used, an optional
+    one once asked for (present or not), and the manifest as a whole."""
+    out = tmp_path / "processed"
+    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+    data.forget_reads()
+    loaded = data.load(out)
+    assert data.reads() == []  # loading (and checking every hash) is not reading
+    loaded.incidents.head()
+    assert loaded.extra.get("events") is None  # no export: its absence is what was read
+    assert data.reads() == ["events.parquet", "incidents.parquet"]
+    len(loaded.extra)
+    assert "changelog.parquet" in data.reads()
+    loaded.manifest["rows"]
+    assert data.MANIFEST in data.reads()
+    data.forget_reads()
+    assert data.reads() == []

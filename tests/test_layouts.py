@@ -26,7 +26,7 @@ from analysis.sources.aggregates import read_aggregates
 from analysis.sources.exports import xlsx_to_csv
 from analysis.sources.inbox import classify
 from analysis.sources.ucdp import read_ucdp
-from tests.conftest import FIXTURES, repo_copy
+from tests.conftest import FIXTURES, clone_built
 
 LAYOUTS = FIXTURES / "layouts"
 ACLED_EVENTS = [
@@ -331,11 +331,12 @@ E2E = [
 
 
 @pytest.fixture(scope="module", params=E2E, ids=[row[0] for row in E2E])
-def built(request, tmp_path_factory):
+def built(request, built_repo, tmp_path_factory):
+    """A user's next build: the project built on its own data, then one export dropped in."""
     from tests.test_make import make
 
     name, folder, _, _ = request.param
-    copy = repo_copy(tmp_path_factory.mktemp("layout") / "repo")
+    copy = clone_built(built_repo, tmp_path_factory.mktemp("layout") / "repo")
     target = copy / "data" / "raw" / folder
     target.mkdir(parents=True, exist_ok=True)
     if name.endswith(".xlsx") and not (LAYOUTS / name).exists():
@@ -348,10 +349,20 @@ def built(request, tmp_path_factory):
 
 @pytest.mark.slow
 def test_each_layout_builds_every_page(built):
+    from tests.test_make import built_pages
+
     copy, result, (name, folder, n_events, killed) = built
     assert result.returncode == 0, result.stderr[-3000:]
     for nb in sorted((copy / "notebooks").glob("[0-9][0-9]-*.py")):
         assert (copy / "reports" / f"{nb.stem}.html").stat().st_size > 1000
+        assert (copy / "reports" / "fr" / f"{nb.stem}.html").stat().st_size > 1000
+    # Only the pages that show exports ran their notebooks again (both editions); the others
+    # name the new file in their footer and were exported from their stored runs.
+    assert {Path(p).name for p in built_pages(result, "executed")} == {
+        "01-data-quality.html",
+        "05-cross-source.html",
+    }
+    assert len(built_pages(result, "executed")) == 4
     report = (copy / "data" / "processed" / "validation_report.md").read_text()
     assert f"{folder}/{name} | " in report and "read as" in report
     page = (copy / "reports" / "05-cross-source.html").read_text()

@@ -86,10 +86,17 @@ def test_a_new_page_title_reaches_every_page_s_navigation(copy):
     title = next(line for line in text.splitlines() if line.startswith("# # "))
     notebook.write_text(text.replace(title, "# # Where harm was reported", 1))
     result = make(copy, "report")
-    built = {line for line in result.stdout.splitlines() if line.endswith(": built")}
-    assert {f"reports/{p.name}: built" for p in (copy / "reports").glob("*.html")} <= built
+    assert {f"reports/{p.name}" for p in (copy / "reports").glob("*.html")} <= set(
+        built_pages(result)
+    )
     for page in (copy / "reports").glob("*.html"):
         assert "Where harm was reported" in page.read_text(encoding="utf-8"), page.name
+    # Only the renamed notebook runs again: the other pages change in their menu alone, and
+    # are exported from their stored runs.
+    assert sorted(built_pages(result, "executed")) == [
+        "reports/04-geography.html",
+        "reports/fr/04-geography.html",
+    ]
 
 
 def test_clean_rebuild_is_byte_identical(copy):
@@ -145,10 +152,22 @@ def test_failing_notebook_keeps_every_page_and_the_index(copy):
     make(copy, "report")  # and the next build recovers
 
 
-def built_pages(result: subprocess.CompletedProcess) -> list[str]:
-    return [
-        line.removesuffix(": built") for line in result.stdout.splitlines() if ": built" in line
-    ]
+def built_pages(result: subprocess.CompletedProcess, how: str | None = None) -> list[str]:
+    """The files a build wrote. ``how="executed"``: only notebook pages whose notebook ran;
+    ``how="exported"``: only notebook pages exported again from their notebook's stored run."""
+    from analysis.render import REEXPORTED
+
+    pages = []
+    for line in result.stdout.splitlines():
+        path, sep, rest = line.partition(": built")
+        if not sep:
+            continue
+        assert rest in ("", REEXPORTED), line
+        notebook = Path(path).name[:2].isdigit()
+        done = "exported" if rest else "executed" if notebook else "written"
+        if how in (None, done):
+            pages.append(path)
+    return pages
 
 
 def test_deleted_page_is_rebuilt(copy):
@@ -173,8 +192,12 @@ def test_editing_the_map_outline_rebuilds_the_geography_page(copy):
     outline.write_text("".join(lines))
     try:
         result = make(copy, "report")
-        assert "reports/04-geography.html" in built_pages(result)
+        assert "reports/04-geography.html" in built_pages(result, "executed")
         assert page.read_bytes() != before
+        # The other notebooks do not read the outline: their pages change in the footer's
+        # list of inputs only, and are exported from their stored runs.
+        assert "reports/02-casualties-over-time.html" in built_pages(result, "exported")
+        assert "reports/03-operations-over-time.html" in built_pages(result, "exported")
     finally:
         outline.write_text(original)
     make(copy, "report")
@@ -199,6 +222,12 @@ def test_removing_an_export_rebuilds_without_it(copy):
     assert "analysis.clean" in result.stdout
     assert not (processed / "events.parquet").exists()
     assert "No ACLED or UCDP export was present" in page.read_text()
+    # The pages that show exports run again; the others only list the inputs in their footer.
+    assert sorted(built_pages(result, "executed")) == [
+        f"reports/{lang}0{n}-{name}.html"
+        for lang in ("", "fr/")
+        for n, name in ((1, "data-quality"), (5, "cross-source"))
+    ]
     exports.rmdir()
 
 

@@ -170,27 +170,51 @@ def test_cross_source_page_without_exports_says_how_to_add_one(built):
 # --------------------------------------------------------------------------------------------
 
 
-def test_pages_are_byte_identical_to_a_fresh_kernel_per_notebook(tmp_path):
-    """Every page of both editions, the index, appendix, methodology and CSV, built from the
-    real data/raw."""
-    processed = tmp_path / "processed"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> tuple[Path, dict[str, bytes]]:
+    """The real data/raw built, and every file of both editions rendered by the reference
+    engine (a fresh nbclient kernel per notebook and edition)."""
+    tmp = tmp_path_factory.mktemp("reference")
+    processed = tmp / "processed"
     assert clean.main(["--raw", str(ROOT / "data" / "raw"), "--out", str(processed)]) == 0
-    built = {}
-    for engine in ("nbclient", "zygote"):
-        reports = tmp_path / engine
-        assert render.render(ROOT, processed, reports, engine=engine) == 0
-        built[engine] = {
-            str(p.relative_to(reports)): p.read_bytes()
-            for p in sorted(reports.rglob("*"))
-            if p.is_file()
-        }
-    assert len(built["zygote"]) >= 18
-    assert {name for name in built["zygote"] if name.startswith("fr/")} == {
-        f"fr/{name}" for name in built["zygote"] if "/" not in name
+    reports = tmp / "nbclient"
+    assert render.render(ROOT, processed, reports, engine="nbclient") == 0
+    return processed, _files(reports)
+
+
+def test_pages_are_byte_identical_to_a_fresh_kernel_per_notebook(reference, tmp_path, capsys):
+    """Every page of both editions, the index, appendix, methodology and CSV, built from the
+    real data/raw: by children of a warm process, then again from the notebooks' stored runs
+    (no cell run), as by a fresh kernel per notebook."""
+    processed, expected = reference
+    store = tmp_path / "store"
+    reports = tmp_path / "zygote"
+    assert render.render(ROOT, processed, reports, store=store) == 0
+    forked = _files(reports)
+    assert len(forked) >= 18
+    assert {name for name in forked if name.startswith("fr/")} == {
+        f"fr/{name}" for name in forked if "/" not in name
     }
-    assert built["zygote"].keys() == built["nbclient"].keys()
-    for name in built["nbclient"]:
-        assert built["zygote"][name] == built["nbclient"][name], name
+    assert forked.keys() == expected.keys()
+    for name in expected:
+        assert forked[name] == expected[name], name
+    # Every page stale, every notebook's inputs unchanged: each page comes from its stored run.
+    capsys.readouterr()
+    shutil.rmtree(reports)
+    assert render.render(ROOT, processed, reports, store=store) == 0
+    out = capsys.readouterr().out
+    assert out.count(render.REEXPORTED) == sum(
+        1 for name in expected if re.fullmatch(r"(fr/)?\d\d-.*\.html", name)
+    )
+    assert _files(reports) == expected
+    # A run stored half-way (its record of what it read is missing) is not used.
+    (store / "en" / "02-casualties-over-time.json").unlink()
+    (reports / "02-casualties-over-time.html").unlink()
+    assert render.render(ROOT, processed, reports, store=store) == 0
+    out = capsys.readouterr().out
+    assert "reports/02-casualties-over-time.html: built\n" in out
+    assert render.REEXPORTED not in out
+    assert _files(reports) == expected
 
 
 KERNEL_FEATURES = """# %% [markdown]
@@ -332,7 +356,9 @@ def _wait_until(condition, seconds: float = 20) -> bool:
     return condition()
 
 
-def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(tmp_path, monkeypatch):
+def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(
+    reference, tmp_path, monkeypatch
+):
     """The server that outlives a build serves the next one, gives the pages a fresh kernel
     per notebook gives, is replaced when what its warm state depends on changes, and stops on
     request."""
@@ -344,10 +370,10 @@ def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(tmp_path, 
     monkeypatch.setenv("MALI_RENDER_SERVER", "1")
     monkeypatch.setenv("MALI_RENDER_SERVER_IDLE", "120")
     root = ROOT
-    processed = tmp_path / "processed"
-    assert clean.main(["--raw", str(ROOT / "data" / "raw"), "--out", str(processed)]) == 0
+    processed, expected = reference
     served = tmp_path / "served"
     args = ["--root", str(root), "--processed", str(processed), "--reports", str(served)]
+    args += ["--store", str(tmp_path / "store")]
     folder = run / f"mali-render-{os.getuid()}"
     try:
         assert render.main(args) == 0
@@ -360,9 +386,7 @@ def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(tmp_path, 
         assert _files(served) == before
         # Pages from the server's children (both editions) equal those of a fresh kernel per
         # notebook.
-        reference = tmp_path / "nbclient"
-        assert render.render(root, processed, reference, engine="nbclient") == 0
-        assert _files(reference) == before
+        assert before == expected
         # The kernel's environment changed: a new server, and the old one is stopped.
         monkeypatch.setenv("MALI_TEST_UNUSED", "x")  # stripped from kernels: same state
         assert render.main(args) == 0
@@ -426,6 +450,7 @@ def test_a_build_waiting_for_the_lock_does_not_hold_up_the_warm_server(tmp_path,
     reports = tmp_path / "reports"
     folder = run / f"mali-render-{os.getuid()}"
     args = ["--root", str(ROOT), "--processed", str(processed), "--reports", str(reports)]
+    args += ["--store", str(tmp_path / "store")]
     try:
         with atomic.build_lock(reports):
             waiting = subprocess.Popen(

@@ -247,12 +247,37 @@ def page_job(
     progress=None,
 ):
     """In a zygote's child: run the notebook in ``lang`` and export its page. ``(html, None,
-    untranslated messages)`` or ``(None, failure, [])``."""
+    untranslated messages, run)`` or ``(None, failure, [], None)``; ``run`` is the executed
+    notebook (JSON) and the processed files it read, for the renderer to store."""
+    import nbformat
+
+    from analysis.report import data
+
+    data.forget_reads()
     nb, at, failure = _run(page, processed, lang, progress)
     if failure:
-        return None, failure, []
+        return None, failure, [], None
     missing = untranslated(nb)
-    return export_page(strip_inputs(nb, at), page, key, nav, footer, lang), None, missing
+    nb = strip_inputs(nb, at)
+    run = (nbformat.writes(nb), data.reads())
+    return export_page(nb, page, key, nav, footer, lang), None, missing, run
+
+
+def export_job(
+    page: Page,
+    stored: Path,
+    lang: str,
+    key: str,
+    nav: list[dict],
+    footer: dict,
+    progress=None,
+):
+    """In a zygote's child: export the page from a stored run of its notebook (see
+    ``analysis.render``): the same result as ``page_job``, without running a cell."""
+    import nbformat
+
+    nb = nbformat.reads(stored.read_text(encoding="utf-8"), as_version=4)
+    return export_page(nb, page, key, nav, footer, lang)
 
 
 def titles(pages: list[Page], languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
