@@ -89,10 +89,19 @@ def key_files(root: Path) -> list[Path]:
     return [p for p in files if p.exists()]
 
 
-def code_digest(root: Path) -> hashlib._Hash:
-    """The hash of ``key_files``, still open (``shared_key`` adds the data to it)."""
+# Files that only shape a page's export, never a notebook's run: a stylesheet or template edit
+# exports every page again without running a cell.
+EXPORT_ONLY = Path("analysis") / "report" / "templates"
+
+
+def code_digest(root: Path, run: bool = False) -> hashlib._Hash:
+    """The hash of ``key_files``, still open (``shared_key`` adds the data to it); with
+    ``run``, of those a notebook's run depends on (``EXPORT_ONLY`` left out)."""
+    files = key_files(root)
+    if run:
+        files = [p for p in files if not p.is_relative_to(root / EXPORT_ONLY)]
     digest = hashlib.sha256()
-    _hash_tree(digest, key_files(root), root)
+    _hash_tree(digest, files, root)
     return digest
 
 
@@ -105,7 +114,8 @@ def shared_key(root: Path, processed: Path, code: hashlib._Hash | None = None) -
 
 def run_key(page: Page, code: str, lang: str) -> str:
     """What a run of a notebook depends on besides the processed files it reads: its notebook,
-    the code and the language (not the navigation or the footer, which only its export shows)."""
+    the code (``code_digest(root, run=True)``) and the language; not the templates, the
+    navigation or the footer, which only its export shows."""
     digest = hashlib.sha256(code.encode())
     digest.update(page.notebook.read_bytes())
     digest.update(lang.encode())
@@ -255,9 +265,8 @@ class Plan:
                 if (page, lang) not in self.stale and self.target(page, lang).exists():
                     os.utime(self.target(page, lang))
         self.store = store
-        self.run_keys = {
-            (p.name, lang): run_key(p, code.hexdigest(), lang) for p, lang in self.stale
-        }
+        run_code = code_digest(root, run=True).hexdigest() if store is not None else ""
+        self.run_keys = {(p.name, lang): run_key(p, run_code, lang) for p, lang in self.stale}
         self.stored = {
             (p.name, lang): run
             for p, lang in self.stale

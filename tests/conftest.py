@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -87,19 +88,31 @@ def make_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def built_repo(tmp_path_factory) -> Path:
+def built_repo(tmp_path_factory, worker_id) -> Path:
     """One copy of the repository with `make report` done, shared by the slow modules (each
-    takes a clone of it, so none sees another's edits)."""
-    target = repo_copy(tmp_path_factory.mktemp("built") / "repo")
-    result = subprocess.run(
-        ["make", "-C", str(target), "report"],
-        env=make_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return target
+    takes a clone of it, so none sees another's edits; the few that use it directly only read
+    it). Under pytest-xdist the workers share it too: the first to need it builds it, under a
+    lock, in the run's common temporary folder."""
+    base = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        base = base.parent  # pytest-of-<user>/pytest-N/, common to this run's workers
+    folder = base / "built-repo"
+    done = folder / "built"
+    with open(base / "built-repo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
+            target = repo_copy(folder / "repo")
+            result = subprocess.run(
+                ["make", "-C", str(target), "report"],
+                env=make_env(),
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            assert result.returncode == 0, result.stdout + result.stderr
+            done.touch()
+    return folder / "repo"
 
 
 def clone_built(built: Path, target: Path) -> Path:

@@ -130,17 +130,18 @@ def test_failing_notebook_keeps_every_page_and_the_index(copy):
     reports = copy / "reports"
     index_before = (reports / "index.html").read_bytes()
     page_03 = (reports / "03-operations-over-time.html").read_bytes()
-    # A change to the package makes every page stale; notebook 03 then fails.
-    metrics = copy / "analysis" / "report" / "metrics.py"
-    metrics_text = metrics.read_text()
+    # A change to the stylesheet makes every page stale (each is exported again from its
+    # stored run); notebook 03, edited, runs and fails.
+    style = copy / "analysis" / "report" / "templates" / "style.css"
+    style_text = style.read_text()
     notebook = copy / "notebooks" / "03-operations-over-time.py"
     notebook_text = notebook.read_text()
-    metrics.write_text(metrics_text + "\n# a comment that changes the build key\n")
+    style.write_text(style_text + "\n/* a comment that changes the build key */\n")
     notebook.write_text(notebook_text + "\n# %%\nraise RuntimeError('deliberate')\n")
     try:
         result = make(copy, "report", check=False)
     finally:
-        metrics.write_text(metrics_text)
+        style.write_text(style_text)
         notebook.write_text(notebook_text)
     assert result.returncode != 0
     assert "03-operations-over-time.py" in result.stderr and "deliberate" in result.stderr
@@ -149,6 +150,8 @@ def test_failing_notebook_keeps_every_page_and_the_index(copy):
         assert (reports / f"{nb.stem}.html").exists(), nb.stem
     assert (reports / "03-operations-over-time.html").read_bytes() == page_03
     assert (reports / "index.html").read_bytes() == index_before
+    # The other pages were written, from their stored runs.
+    assert "reports/02-casualties-over-time.html" in built_pages(result, "exported")
     make(copy, "report")  # and the next build recovers
 
 
