@@ -394,7 +394,10 @@ def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(
     processed, expected = reference
     served = tmp_path / "served"
     args = ["--root", str(root), "--processed", str(processed), "--reports", str(served)]
-    args += ["--store", str(tmp_path / "store")]
+    # Two pages (a map and a table page) and every edition's index, appendix and methodology:
+    # the server runs the same jobs as a private zygote, which the test above checks on every
+    # page.
+    args += ["--store", str(tmp_path / "store"), "--only", "04-geography", "05-cross-source"]
     folder = run / f"mali-render-{os.getuid()}"
     try:
         assert render.main(args) == 0
@@ -407,7 +410,8 @@ def test_a_warm_server_builds_later_pages_identical_to_a_fresh_kernel(
         assert _files(served) == before
         # Pages from the server's children (both editions) equal those of a fresh kernel per
         # notebook.
-        assert before == expected
+        assert {"04-geography.html", "fr/05-cross-source.html", "fr/index.html"} <= set(before)
+        assert before == {name: expected[name] for name in before}
         # The kernel's environment changed: a new server, and the old one is stopped.
         monkeypatch.setenv("MALI_TEST_UNUSED", "x")  # stripped from kernels: same state
         assert render.main(args) == 0
