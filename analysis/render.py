@@ -232,8 +232,9 @@ def render(
 class Plan:
     """What a build does, for every edition: every page's key (its notebook, what all pages
     share, the navigation, which every page shows, and the language), the stale pages, and
-    whether each edition's extra pages are current. Current pages are marked so for make (their
-    prerequisites may be newer files with the same content, e.g. after a checkout)."""
+    whether each edition's extra pages are current, and which stale pages can be exported from
+    a stored run (``stored``). Current pages are marked so for make (their prerequisites may be
+    newer files with the same content, e.g. after a checkout)."""
 
     def __init__(
         self, root, processed, reports, pages, titles, only, footer, languages, store=None
@@ -265,6 +266,9 @@ class Plan:
                 if (page, lang) not in self.stale and self.target(page, lang).exists():
                     os.utime(self.target(page, lang))
         self.store = store
+        raw = (processed / "manifest.json").read_bytes()
+        self.hashes = {name: meta["sha256"] for name, meta in json.loads(raw)["outputs"].items()}
+        self.hashes[data.MANIFEST] = hashlib.sha256(raw).hexdigest()
         run_code = code_digest(root, run=True).hexdigest() if store is not None else ""
         self.run_keys = {(p.name, lang): run_key(p, run_code, lang) for p, lang in self.stale}
         self.stored = {
@@ -284,15 +288,6 @@ class Plan:
     def folder(self, lang: str) -> Path:
         return self.reports / i18n.FOLDERS[lang]
 
-    def current(self, name: str) -> str | None:
-        """The hash of a processed file as this build sees it (None: the build has none)."""
-        if not hasattr(self, "_outputs"):
-            raw = (self.processed / "manifest.json").read_bytes()
-            self._outputs = {
-                name: meta["sha256"] for name, meta in json.loads(raw)["outputs"].items()
-            } | {data.MANIFEST: hashlib.sha256(raw).hexdigest()}
-        return self._outputs.get(name)
-
     def run_files(self, page: Page, lang: str) -> tuple[Path, Path]:
         """Where the run of ``page`` in ``lang`` is kept: what it read, and the notebook."""
         folder = self.store / lang
@@ -309,7 +304,7 @@ class Plan:
         except (OSError, ValueError):
             return None
         current = run.get("key") == self.run_keys[page.name, lang] and all(
-            self.current(name) == sha for name, sha in run.get("reads", {}).items()
+            self.hashes.get(name) == sha for name, sha in run.get("reads", {}).items()
         )
         return {**run, "notebook": notebook} if current and notebook.exists() else None
 
@@ -324,7 +319,8 @@ class Plan:
         atomic.write_text(path, notebook)
         record = {
             "key": self.run_keys[page.name, lang],
-            "reads": {name: self.current(name) for name in reads},
+            # A file this build does not have is recorded as None: its absence was read.
+            "reads": {name: self.hashes.get(name) for name in reads},
             "missing": missing,
         }
         atomic.write_text(meta, json.dumps(record, indent=1, sort_keys=True) + "\n")
