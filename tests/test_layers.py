@@ -1,7 +1,8 @@
 """The package's stages import only from earlier stages: sources -> pipeline -> report.
 
 The shared modules (paths, vocab, errors, atomic) import from no stage; the two commands
-(clean, render) sit on top and may import anything.
+(clean, render) sit on top and may import anything. Notebooks read their data one way only,
+``data.load(PROCESSED)``.
 """
 
 from __future__ import annotations
@@ -62,3 +63,70 @@ def test_the_rule_catches_a_backward_import(tmp_path):
         layer("analysis.sources.acled")
     )
     assert imports(module) == {"analysis.report"}
+
+
+# --------------------------------------------------------------------------------------------
+# Notebooks read their inputs one way: data.load(PROCESSED). The renderer records what a
+# notebook reads through that object to decide whether its stored run is still good
+# (analysis/render.py); a file opened any other way would not be seen.
+# --------------------------------------------------------------------------------------------
+
+NOTEBOOKS = PACKAGE.parent / "notebooks"
+FILE_READERS = {
+    "open",
+    "read_parquet",
+    "read_csv",
+    "read_excel",
+    "read_json",
+    "read_table",
+    "read_text",
+    "read_bytes",
+    "load",
+}
+
+
+def _is_data_load(node: ast.AST) -> bool:
+    """``data.load(PROCESSED)`` and nothing else."""
+    return (
+        isinstance(node, ast.Call)
+        and ast.unparse(node.func) == "data.load"
+        and [ast.unparse(a) for a in node.args] == ["PROCESSED"]
+        and not node.keywords
+    )
+
+
+def other_reads(source: str) -> list[str]:
+    """Calls in a notebook that read a file, and uses of PROCESSED, other than
+    ``data.load(PROCESSED)``."""
+    tree = ast.parse(source)
+    loads = [node for node in ast.walk(tree) if _is_data_load(node)]
+    allowed = {id(load.args[0]) for load in loads}
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and not _is_data_load(node):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+            if name in FILE_READERS:
+                found.append(f"line {node.lineno}: {ast.unparse(node)[:60]}")
+        elif (
+            isinstance(node, ast.Name)
+            and node.id == "PROCESSED"
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in allowed
+        ):
+            found.append(f"line {node.lineno}: PROCESSED outside data.load")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.glob("[0-9][0-9]-*.py")), ids=lambda p: p.name)
+def test_notebooks_read_data_only_through_data_load(path):
+    assert other_reads(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_notebook_rule_catches_another_read():
+    good = "PROCESSED = None\nprocessed = data.load(PROCESSED)\n"
+    assert other_reads(good) == []
+    assert other_reads(good + "pd.read_parquet(PROCESSED + '/x.parquet')\n")
+    assert other_reads(good + "text = open('data/processed/manifest.json').read()\n")
+    assert other_reads(good + "again = data.load(PROCESSED, extra=True)\n")
+    assert other_reads(good + "folder = PROCESSED\n")
