@@ -70,12 +70,14 @@ KEY_META = re.compile(r'<meta name="build-key" content="([0-9a-f]{64})">')
 SHARED_MODULES = ("__init__.py", "paths.py", "vocab.py", "errors.py", "atomic.py", "render.py")
 
 
+def _entry(path: Path, root: Path) -> bytes:
+    """What a file adds to a key: its path under ``root`` and its bytes."""
+    return str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0"
+
+
 def _hash_tree(digest: hashlib._Hash, files: list[Path], root: Path) -> None:
     for path in sorted(files):
-        digest.update(str(path.relative_to(root)).encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
+        digest.update(_entry(path, root))
 
 
 def key_files(root: Path) -> list[Path]:
@@ -94,27 +96,22 @@ def key_files(root: Path) -> list[Path]:
 EXPORT_ONLY = Path("analysis") / "report" / "templates"
 
 
-def code_digest(root: Path, run: bool = False) -> hashlib._Hash:
-    """The hash of ``key_files``, still open (``shared_key`` adds the data to it); with
-    ``run``, of those a notebook's run depends on (``EXPORT_ONLY`` left out)."""
-    files = key_files(root)
-    if run:
-        files = [p for p in files if not p.is_relative_to(root / EXPORT_ONLY)]
-    digest = hashlib.sha256()
-    _hash_tree(digest, files, root)
-    return digest
-
-
-def shared_key(root: Path, processed: Path, code: hashlib._Hash | None = None) -> str:
-    """Hash of everything every page depends on besides its own notebook."""
-    digest = (code or code_digest(root)).copy()
-    digest.update((processed / "manifest.json").read_bytes())
-    return digest.hexdigest()
+def code_digests(root: Path) -> tuple[hashlib._Hash, hashlib._Hash]:
+    """In one pass over ``key_files``: the hash of all of them (what a page's key starts from,
+    still open: the plan adds the data), and the hash of those a notebook's run depends on
+    (``EXPORT_ONLY`` left out)."""
+    page, run = hashlib.sha256(), hashlib.sha256()
+    for path in sorted(key_files(root)):
+        entry = _entry(path, root)
+        page.update(entry)
+        if not path.is_relative_to(root / EXPORT_ONLY):
+            run.update(entry)
+    return page, run
 
 
 def run_key(page: Page, code: str, lang: str) -> str:
     """What a run of a notebook depends on besides the processed files it reads: its notebook,
-    the code (``code_digest(root, run=True)``) and the language; not the templates, the
+    the code (``code_digests``' second hash) and the language; not the templates, the
     navigation or the footer, which only its export shows."""
     digest = hashlib.sha256(code.encode())
     digest.update(page.notebook.read_bytes())
@@ -246,8 +243,12 @@ class Plan:
         self.listed = {
             lang: [(p.html_name, titles[lang][p.name]) for p in pages] for lang in self.languages
         }
-        code = code_digest(root)
-        shared = shared_key(root, processed, code)
+        code, run_code = code_digests(root)
+        # The processed data, through its manifest (which hashes every input); read once here,
+        # for the pages' keys and for the hashes of the files a stored run read.
+        raw = (processed / "manifest.json").read_bytes()
+        code.update(raw)
+        shared = code.hexdigest()
         self.keys = {}
         for lang in self.languages:
             with_nav = hashlib.sha256(shared.encode())
@@ -266,11 +267,11 @@ class Plan:
                 if (page, lang) not in self.stale and self.target(page, lang).exists():
                     os.utime(self.target(page, lang))
         self.store = store
-        raw = (processed / "manifest.json").read_bytes()
         self.hashes = {name: meta["sha256"] for name, meta in json.loads(raw)["outputs"].items()}
         self.hashes[data.MANIFEST] = hashlib.sha256(raw).hexdigest()
-        run_code = code_digest(root, run=True).hexdigest() if store is not None else ""
-        self.run_keys = {(p.name, lang): run_key(p, run_code, lang) for p, lang in self.stale}
+        self.run_keys = {
+            (p.name, lang): run_key(p, run_code.hexdigest(), lang) for p, lang in self.stale
+        }
         self.stored = {
             (p.name, lang): run
             for p, lang in self.stale

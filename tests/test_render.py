@@ -226,7 +226,8 @@ def test_a_run_depends_on_the_code_but_not_on_the_templates(tmp_path):
         shutil.copy2(ROOT / name, root / name)
 
     def keys() -> tuple[str, str]:
-        return render.code_digest(root).hexdigest(), render.code_digest(root, run=True).hexdigest()
+        page, run = render.code_digests(root)
+        return page.hexdigest(), run.hexdigest()
 
     page, run = keys()
     css = root / "analysis" / "report" / "templates" / "style.css"
