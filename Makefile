@@ -2,8 +2,7 @@
 #
 # Only python3 (3.11+) and make are assumed. The first target that needs Python creates
 # .tools/ (a tiny venv holding a pinned uv) and .venv/ (the locked environment from uv.lock).
-# Every output is a real file target whose prerequisites include the code that builds it, so
-# `make report` redoes only what changed and does nothing when nothing did.
+# docs/architecture.md explains how `make data` and `make report` decide what to rebuild.
 
 SHELL := bash
 .SHELLFLAGS := -euo pipefail -c
@@ -37,36 +36,11 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_COMPILE_BYTECODE := 1
 export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 
-# Code by stage: each rule depends on the code it runs, so a stylesheet edit does not re-run
-# validation and a reader fix does not re-execute notebooks whose data did not change.
-code = $(shell find $(1) -type f \( -name '*.py' -o -name '*.j2' -o -name '*.css' -o -name '*.js' -o -name '*.po' \) -not -path '*/__pycache__/*' | sort)
-SHARED_CODE := $(addprefix analysis/,__init__.py paths.py vocab.py errors.py atomic.py)
-DATA_CODE := $(SHARED_CODE) analysis/clean.py $(call code,analysis/sources analysis/pipeline)
-REPORT_CODE := $(SHARED_CODE) analysis/render.py $(call code,analysis/report)
-# Inputs: the sourced records, the hand-maintained decisions, the map files and any export a
-# user dropped in (every file there: the build names those it cannot read).
-RAW := $(wildcard data/raw/*.csv data/raw/geo/*.csv data/hand/*.csv)
-EXPORTS := $(wildcard data/raw/acled/* data/raw/ucdp/*)
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]-*.py))
-# Two editions of every page: English in reports/, French in reports/fr/.
-PAGES := $(patsubst notebooks/%.py,reports/%.html,$(NOTEBOOKS)) \
-	$(patsubst notebooks/%.py,reports/fr/%.html,$(NOTEBOOKS)) reports/fr/index.html
-PROCESSED := data/processed/manifest.json
-INDEX := reports/index.html
-# The French catalogue (a .po a translator edits; compiled in memory at build time).
-CATALOGUES := $(wildcard analysis/report/locale/*/LC_MESSAGES/*.po)
-# make sees a changed or added input by its time stamp, but not a removed one. This file holds
-# the list of inputs and is rewritten only when the list changes, so removing an export (or
-# any input) makes the data stale too.
-INPUT_LIST := .make/inputs.list
-$(shell mkdir -p .make && printf '%s\n' $(sort $(RAW) $(EXPORTS)) > .make/inputs.new && \
-	{ cmp -s .make/inputs.new $(INPUT_LIST) && rm .make/inputs.new || mv .make/inputs.new $(INPUT_LIST); })
+# Which outputs to rebuild is decided in Python, not by make: `make data` and `make report` always
+# run the build planner (docs/architecture.md), which does nothing, quickly, when all is current.
+PAGES := $(wildcard reports/*.html reports/fr/*.html)
 
-# Outputs written atomically by our own code are never half-written, and a failed report build
-# must leave every page in place: make must not delete them on error (.DELETE_ON_ERROR).
-.PRECIOUS: $(PROCESSED) $(INDEX) $(PAGES) reports/briefing.pdf reports/fr/briefing.pdf
-
-.PHONY: help env data report lab serve test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf messages
+.PHONY: help env data report lab serve explain test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf messages
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12
@@ -94,45 +68,35 @@ $(SERVE_STAMP): $(ENV_STAMP)
 
 env: $(ENV_STAMP) ## Create the locked environment (.venv)
 
-DATA_INPUTS := $(RAW) $(EXPORTS) $(INPUT_LIST) $(DATA_CODE) data/RELEASES.md $(ENV_STAMP)
-$(PROCESSED): $(DATA_INPUTS)
-	$(PY) -m analysis.clean
+data: $(ENV_STAMP) ## Validate data/raw and build data/processed
+	$(PY) -m analysis.render --data-only
 
-data: $(PROCESSED) ## Validate data/raw and build data/processed
+report: $(ENV_STAMP) ## Build the HTML reports, English in reports/ and French in reports/fr/ (data first)
+	$(PY) -m analysis.render
 
-# One recipe builds every page and the index, in both editions: analysis.render forks the
-# notebooks' processes from one warm process, and re-executes only pages that are missing or
-# whose inputs changed (a build key in each page). Every page is a target, so a deleted page is rebuilt.
-# The data step runs inside that recipe, as `make data` (so make still decides whether it is
-# needed), while the notebook processes warm up. The pages therefore depend on what the data is
-# built from, and `report` lists the data last, so a deleted data/processed is rebuilt even when
-# every page is current. DATA_STEP is expanded here so that make does not take the recipe for a
-# recursive one (those run even under `make -n`).
-DATA_STEP := $(MAKE) -q data || $(MAKE) data
-$(INDEX) $(PAGES) &: $(NOTEBOOKS) $(DATA_INPUTS) $(REPORT_CODE) $(CATALOGUES) matplotlibrc METHODOLOGY.md METHODOLOGY.fr.md uv.lock
-	$(PY) -m analysis.render --data-step '$(DATA_STEP)'
+explain: $(ENV_STAMP) ## Say what `make report` would do with each output, and why
+	$(PY) -m analysis.render --explain
 
-report: $(INDEX) $(PAGES) $(PROCESSED) ## Build the HTML reports, English in reports/ and French in reports/fr/ (data first)
-
-reports/briefing.pdf reports/fr/briefing.pdf &: $(INDEX) $(PAGES) analysis/report/pdf.py
+reports/briefing.pdf reports/fr/briefing.pdf &: $(PAGES) analysis/report/pdf.py
 	@tools/ensure-chromium >/dev/null
 	$(PY) -m analysis.report.pdf
 
-pdf: reports/briefing.pdf reports/fr/briefing.pdf ## Print both briefings to PDF (headless Chromium)
+pdf: report ## Print both briefings to PDF (headless Chromium)
+	@$(MAKE) reports/briefing.pdf reports/fr/briefing.pdf
 
 messages: $(ENV_STAMP) ## Extract the reports' messages and merge them into the French catalogue
 	$(PY) -m analysis.report.i18n extract
 
 # Containers run as root and have no display: JupyterLab refuses root without --allow-root and
 # would try to open a browser. It listens on 127.0.0.1 only, on LAB_PORT (no silent fallback).
-lab: $(LAB_STAMP) $(PROCESSED) ## JupyterLab on 127.0.0.1, port LAB_PORT=8888 (the .py notebooks open as notebooks)
+lab: $(LAB_STAMP) data ## JupyterLab on 127.0.0.1, port LAB_PORT=8888 (the .py notebooks open as notebooks)
 	@args=(--notebook-dir=notebooks --ip=127.0.0.1 --port=$(LAB_PORT) --ServerApp.port_retries=0); \
 	if [ "$$(id -u)" = 0 ]; then args+=(--allow-root); fi; \
 	if [ -z "$${DISPLAY:-}" ] && [ -z "$${WAYLAND_DISPLAY:-}" ]; then args+=(--no-browser); fi; \
 	echo "make lab: JupyterLab on http://127.0.0.1:$(LAB_PORT)/lab (open the URL with its token, printed below)"; \
 	exec $(VENV)/bin/jupyter lab "$${args[@]}"
 
-serve: $(SERVE_STAMP) $(PROCESSED) ## Datasette on 127.0.0.1, port SERVE_PORT=8001: search, facets, canned queries
+serve: $(SERVE_STAMP) data ## Datasette on 127.0.0.1, port SERVE_PORT=8001: search, facets, canned queries
 	$(PY) -m analysis.report.serve --port $(SERVE_PORT)
 
 # The whole suite, one worker per core. Tests of one file stay on one worker (--dist
@@ -169,9 +133,8 @@ fetch-acled: $(ENV_STAMP) ## Download a Mali ACLED export (needs ACLED_USERNAME,
 fetch-ucdp: $(ENV_STAMP) ## Download Mali UCDP GED events (needs UCDP_TOKEN; UCDP_VERSION=25.1)
 	$(PY) -m analysis.sources.fetch ucdp --out data/raw/ucdp/ --version $${UCDP_VERSION:-25.1}
 
-clean: ## Remove build outputs (data/processed, reports, the notebooks' stored runs) and stop the warm render server
-	@if [ -x $(PY) ]; then $(PY) -m analysis.report.zygote --stop; fi
-	rm -rf data/processed reports .make/executed
+clean: ## Remove build outputs (data/processed, reports) and the build's record (.make)
+	rm -rf data/processed reports .make
 
 distclean: clean ## Also remove the environments
 	rm -rf $(VENV) $(TOOLS) .ipython

@@ -16,6 +16,7 @@
 # (None: the project's data/processed; "en": English).
 PROCESSED = None
 LANG = "en"
+TABLES = ["incidents", "claims", "sources", "published_totals", "manifest", "unclassified_actors"]
 
 # %%
 import pandas as pd

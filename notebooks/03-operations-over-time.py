@@ -15,6 +15,7 @@
 # (None: the project's data/processed; "en": English).
 PROCESSED = None
 LANG = "en"
+TABLES = ["incidents", "context_events"]
 
 # %%
 from IPython.display import display

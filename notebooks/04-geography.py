@@ -17,6 +17,7 @@
 # (None: the project's data/processed; "en": English).
 PROCESSED = None
 LANG = "en"
+TABLES = ["incidents", "geo_outline", "region_points"]
 
 # %%
 import pandas as pd

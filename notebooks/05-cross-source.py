@@ -16,6 +16,7 @@
 # (None: the project's data/processed; "en": English).
 PROCESSED = None
 LANG = "en"
+TABLES = ["incidents", "manifest", "events", "links", "aggregates"]
 
 # %%
 import pandas as pd

@@ -2,10 +2,8 @@
 
 Notebooks read only data/processed/, never data/raw/: what they chart has passed validation.
 
-What a notebook reads is recorded (``reads``): the renderer stores it with the executed notebook,
-so a page whose tables did not change is exported again from that run rather than executed
-(``analysis.render``). A table counts as read when its attribute (or its ``extra`` entry) is
-used; the manifest counts as read as a whole (it names every input).
+A notebook declares the tables it reads (``TABLES`` in its parameters cell); a build reruns it
+only when one of those changes, so in a build reading any other is an error.
 """
 
 from __future__ import annotations
@@ -29,58 +27,60 @@ TABLE_NAMES = (
 )
 
 
-# The file each attribute of ``Processed`` comes from.
-MANIFEST = "manifest.json"
-_SOURCES = {name: f"{name}.parquet" for name in TABLE_NAMES} | {"manifest": MANIFEST}
-_READS: set[str] = set()
+# The tables a notebook declared (``TABLES`` in its parameters cell): set by the build for the
+# notebook it runs (docs/architecture.md); None (JupyterLab, other callers) loads every table.
+DECLARED: tuple[str, ...] | None = None
 
 
-def reads() -> list[str]:
-    """The processed files read through ``load``'s results since the last ``forget_reads``."""
-    return sorted(_READS)
+class UndeclaredTableError(LookupError):
+    """A notebook read a table its parameters cell does not declare in ``TABLES``."""
+
+    def __init__(self, name: str):
+        super().__init__(
+            f"this notebook reads the table {name!r}, which its parameters cell does not "
+            f"declare: add {name!r} to TABLES (a build reruns a notebook only when a table "
+            "it declares changes)"
+        )
 
 
-def forget_reads() -> None:
-    _READS.clear()
+class Undeclared:
+    """Stands for a table the notebook did not declare: any use of it is an error."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr):
+        raise UndeclaredTableError(object.__getattribute__(self, "_name"))
+
+    def __getitem__(self, key):
+        raise UndeclaredTableError(self._name)
+
+    def __len__(self):
+        raise UndeclaredTableError(self._name)
+
+    def __iter__(self):
+        raise UndeclaredTableError(self._name)
 
 
 class _Extra(dict):
-    """The optional tables, recording each one read (a whole view records them all)."""
+    """The optional tables (absent unless an export was given); asking for one the notebook
+    did not declare is an error, as for the others."""
 
-    def _read(self, *names: str) -> None:
-        _READS.update(f"{name}.parquet" for name in names)
+    def _check(self, name: str) -> None:
+        if DECLARED is not None and name not in DECLARED:
+            raise UndeclaredTableError(name)
 
     def __getitem__(self, name):
-        self._read(name)
+        self._check(name)
         return super().__getitem__(name)
 
     def get(self, name, default=None):
-        self._read(name)
+        self._check(name)
         return super().get(name, default)
 
     def __contains__(self, name) -> bool:
-        self._read(name)
+        self._check(name)
         return super().__contains__(name)
-
-    def __iter__(self):
-        self._read(*super().keys())
-        return super().__iter__()
-
-    def __len__(self) -> int:
-        self._read(*super().keys())
-        return super().__len__()
-
-    def keys(self):
-        self._read(*super().keys())
-        return super().keys()
-
-    def values(self):
-        self._read(*super().keys())
-        return super().values()
-
-    def items(self):
-        self._read(*super().keys())
-        return super().items()
 
 
 class ProcessedDataError(RuntimeError):
@@ -99,15 +99,10 @@ class Processed:
     manifest: dict
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
-    def __getattribute__(self, name: str):
-        source = _SOURCES.get(name)
-        if source:
-            _READS.add(source)
-        return object.__getattribute__(self, name)
-
 
 def load(folder: Path | str | None = None) -> Processed:
-    """Read every processed table after checking its hash against manifest.json."""
+    """Read every processed table (those in ``DECLARED`` when set) after checking its hash
+    against manifest.json."""
     folder = Path(folder) if folder else paths.PROCESSED
     manifest_path = folder / "manifest.json"
     if not manifest_path.exists():
@@ -118,7 +113,8 @@ def load(folder: Path | str | None = None) -> Processed:
     record = manifest.load(manifest_path)
     frames: dict[str, pd.DataFrame] = {}
     for name, meta in record["outputs"].items():
-        if not name.endswith(".parquet"):
+        stem = name.removesuffix(".parquet")
+        if stem == name or (DECLARED is not None and stem not in DECLARED):
             continue
         path = folder / name
         data = path.read_bytes() if path.exists() else b""
@@ -129,5 +125,7 @@ def load(folder: Path | str | None = None) -> Processed:
         import io
 
         frames[name.removesuffix(".parquet")] = pd.read_parquet(io.BytesIO(data))
-    core = {name: frames.pop(name) for name in TABLE_NAMES}
-    return Processed(**core, manifest=record, extra=_Extra(frames))
+    core = {name: frames.pop(name, None) for name in TABLE_NAMES}
+    core = {name: Undeclared(name) if frame is None else frame for name, frame in core.items()}
+    shown = record if DECLARED is None or "manifest" in DECLARED else Undeclared("manifest")
+    return Processed(**core, manifest=shown, extra=_Extra(frames))

@@ -1,26 +1,15 @@
-"""Execute one notebook and export it as a page: the contract between the pipeline and notebooks.
+"""Run one notebook, as the renderer's two engines do; what a notebook gets and gives back.
 
-A notebook receives its inputs in one way only: the renderer injects a cell right after the
-notebook's ``parameters`` cell (papermill's convention) that sets ``PROCESSED``, the folder of
-validated tables it reads, and ``LANG``, the language of the edition being built (``en`` or
-``fr``). Markdown cells are translated here, before execution: each heading and paragraph is a
-message looked up in the gettext catalogue (``analysis.report.i18n``), so one notebook per topic
-serves both editions and no code is written twice. Both cells are removed before export: they
-are plumbing, and a page must not depend on where a build ran. In JupyterLab nothing is
-injected and the parameters cell's defaults (the project's data/processed, English) apply. The
-kernel's environment is built here and passed to the kernel explicitly; the renderer's own
-environment is never changed.
+A notebook gets its inputs in a cell injected after its ``parameters`` cell: ``PROCESSED`` (the
+folder of validated tables) and ``LANG`` (the edition). Its markdown is translated through the
+catalogue before it runs; both cells are removed before export. Its process gets an
+allow-listed environment (``kernel_env``), never the user's whole one. The engines:
 
-Two engines run a notebook, with the same result byte for byte (``tests/test_render.py``):
+- ``fork`` (default): ``analysis.render`` runs ``run_page`` in a child forked from a process that
+  imported the heavy modules once; ``analysis.report.worker`` runs the cells;
+- ``nbclient``: a fresh kernel per notebook (``execute_kernel``), the reference.
 
-- ``zygote`` (the default): a child forked from a warm process (``analysis.report.zygote``)
-  runs the cells in ipykernel's shell (``analysis.report.worker``) and exports the page;
-- ``nbclient``: a fresh kernel per notebook driven by nbclient, the reference.
-
-Each edition of a page is its own job: the same notebook run with another ``LANG``.
-
-The heavy modules (nbclient, nbconvert) are imported where they are used, so the renderer, which
-only orchestrates, starts fast.
+docs/architecture.md explains the build.
 """
 
 from __future__ import annotations
@@ -32,18 +21,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import jinja2
-
 from analysis import paths
 from analysis.report import i18n
 
 if TYPE_CHECKING:
     import nbformat
 
-TEMPLATES = Path(__file__).parent / "templates"
 CELL_TIMEOUT = 600
 PARAMETERS_TAG = "parameters"
 INJECTED_ID = "injected-inputs"
+ENGINES = ("fork", "nbclient")
+# What a notebook's process sees of the user's environment: nothing else (no credentials).
+ALLOWED = {"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "TERM", "USER", "LOGNAME"}
+ALLOWED_PREFIXES = ("LC_", "MALI_")
+# Native thread pools (BLAS, OpenMP, Arrow) stay at one thread: processes are forked.
+THREADS = {
+    name: "1"
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "ARROW_IO_THREADS")
+}
 
 
 @dataclass(frozen=True)
@@ -57,15 +52,6 @@ class Page:
     @property
     def html_name(self) -> str:
         return f"{self.name}.html"
-
-
-def edition_href(from_lang: str, to_lang: str, name: str) -> str:
-    """The link from a page of one edition to page ``name`` of another (reports/, reports/fr/)."""
-    if from_lang == to_lang:
-        return name
-    up = "../" if i18n.FOLDERS[from_lang] else ""
-    folder = i18n.FOLDERS[to_lang]
-    return f"{up}{folder}/{name}" if folder else f"{up}{name}"
 
 
 def discover(notebooks_dir: Path) -> list[Page]:
@@ -126,21 +112,20 @@ def parameters_index(nb: nbformat.NotebookNode, page: Page) -> int:
 
 
 def kernel_env(root: Path) -> dict[str, str]:
-    """The kernel's environment: fixed hashing, the house chart style, the checkout's code."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MALI_")}
+    """A notebook process's environment: the allow-listed variables, fixed hashing, the house
+    chart style, the checkout's code, one thread per native pool."""
+    env = {k: v for k, v in os.environ.items() if k in ALLOWED or k.startswith(ALLOWED_PREFIXES)}
     env.update(
+        THREADS,
         PYTHONHASHSEED="0",
         MATPLOTLIBRC=str(root / "matplotlibrc"),
         MPLBACKEND="agg",
         SOURCE_DATE_EPOCH=str(paths.source_date_epoch()),
         PYTHONPATH=str(root),
         # No history or profile in the user's home.
-        IPYTHONDIR=env.get("IPYTHONDIR", str(root / ".ipython")),
+        IPYTHONDIR=os.environ.get("IPYTHONDIR", str(root / ".ipython")),
     )
     return env
-
-
-ENGINES = ("zygote", "nbclient")
 
 
 class CellFailed(Exception):
@@ -150,6 +135,14 @@ class CellFailed(Exception):
         self.ename = ename
         self.evalue = evalue
         super().__init__(f"{ename}: {evalue}")
+
+
+# A build holds a notebook to the tables it declares (``analysis.report.data.DECLARED``).
+DECLARE = (
+    "if 'TABLES' in globals():\n"
+    "    import analysis.report.data as _data\n\n"
+    "    _data.DECLARED = tuple(TABLES)"
+)
 
 
 def prepare(
@@ -164,7 +157,7 @@ def prepare(
     nb.cells.insert(
         at,
         nbformat.v4.new_code_cell(
-            f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}", id=INJECTED_ID
+            f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}\n{DECLARE}", id=INJECTED_ID
         ),
     )
     return nb, at
@@ -188,31 +181,8 @@ def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
     return sum(1 for cell in nb.cells[:index] if cell.get("id") != INJECTED_ID)
 
 
-def execute(
-    page: Page,
-    processed: Path,
-    root: Path = paths.ROOT,
-    zygote=None,
-    lang: str = i18n.SOURCE_LANGUAGE,
-) -> nbformat.NotebookNode:
-    """Run a notebook on ``processed`` in a fresh process, building the ``lang`` edition; the
-    injected cell is removed after.
-
-    With ``zygote`` (an ``analysis.report.zygote.Zygote``) the notebook runs in a child forked
-    from it; without, in a fresh kernel started by nbclient.
-    """
-    if zygote is None:
-        return execute_kernel(page, processed, root, lang)
-    nb, failure = run_in_zygote(
-        zygote, page, "analysis.report.notebooks:execute_job", processed, lang
-    )
-    if failure:
-        raise NotebookFailed(page, failure)
-    return nb
-
-
 def _run(page: Page, processed: Path, lang: str, progress=None):
-    """In a zygote's child: run the notebook's cells. Returns the notebook, where its inputs
+    """In a forked child: run the notebook's cells. Returns the notebook, where its inputs
     were injected, and the failure message (or None)."""
     from analysis.report import worker
 
@@ -231,84 +201,41 @@ def _run(page: Page, processed: Path, lang: str, progress=None):
     return nb, at, None
 
 
-def execute_job(page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE, progress=None):
-    """In a zygote's child: ``(notebook without its inputs, None)`` or ``(None, failure)``."""
-    nb, at, failure = _run(page, processed, lang, progress)
-    return (None, failure) if failure else (strip_inputs(nb, at), None)
-
-
-def page_job(
-    page: Page,
-    processed: Path,
-    lang: str,
-    key: str,
-    nav: list[dict],
-    footer: dict,
-    progress=None,
-):
-    """In a zygote's child: run the notebook in ``lang`` and export its page. ``(html, None,
-    untranslated messages, run)`` or ``(None, failure, [], None)``; ``run`` is the executed
-    notebook (JSON) and the processed files it read, for the renderer to store."""
+def run_page(page: Page, processed: Path, lang: str, key, nav, footer, progress=None):
+    """In a forked child: run the notebook in ``lang`` and export its page. ``(html, None,
+    untranslated messages, executed notebook as JSON)`` or ``(None, failure, [], None)``."""
     import nbformat
 
-    from analysis.report import data
+    from analysis.report.pages import export_page
 
-    data.forget_reads()
     nb, at, failure = _run(page, processed, lang, progress)
     if failure:
         return None, failure, [], None
     missing = untranslated(nb)
     nb = strip_inputs(nb, at)
-    run = (nbformat.writes(nb), data.reads())
-    return export_page(nb, page, key, nav, footer, lang), None, missing, run
+    return export_page(nb, page, key, nav, footer, lang), None, missing, nbformat.writes(nb)
 
 
-def export_job(
-    page: Page,
-    stored: Path,
-    lang: str,
-    key: str,
-    nav: list[dict],
-    footer: dict,
-    progress=None,
-):
-    """In a zygote's child: export the page from a stored run of its notebook (see
-    ``analysis.render``): the same result as ``page_job``, without running a cell."""
+def export_stored(page: Page, stored: str, lang: str, key, nav, footer, progress=None):
+    """In a forked child: the page from a stored run (JSON) whose code cells are the
+    notebook's: its outputs in the notebook as it is now (text, translation, cell ids).
+    ``(html, untranslated messages)``."""
     import nbformat
 
-    nb = nbformat.reads(stored.read_text(encoding="utf-8"), as_version=4)
-    return export_page(nb, page, key, nav, footer, lang)
+    from analysis.report.pages import export_page
 
-
-def titles(pages: list[Page], languages: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    """Every page's title (its first level-1 heading) in every language: ``{lang: {name:
-    title}}``."""
-    return {
-        lang: {p.name: page_title(load_notebook(p, lang), p.name) for p in pages}
-        for lang in languages
-    }
-
-
-def titles_job(pages: list[Page], languages: tuple[str, ...], progress=None):
-    """``titles`` in a zygote's child."""
-    return titles(pages, languages)
-
-
-def run_in_zygote(zygote, page: Page, job: str, *args):
-    """Run ``job(page, *args)`` in a child of ``zygote``; process failures name the page."""
-    from analysis.report.zygote import RemoteError, WorkerDied
-
-    try:
-        return zygote.call(job, page, *args)
-    except WorkerDied as exc:
-        where = "" if exc.last_progress is None else f" in cell {exc.last_progress}"
-        raise NotebookFailed(
-            page, f"notebook {page.notebook.name} failed{where}\n  DeadKernelError: {exc}"
-        ) from None
-    except RemoteError as exc:
-        raise NotebookFailed(
-            page, f"{page.notebook.name}: {exc.ename}: {exc}\n{exc.remote_traceback}"
-        ) from None
+    nb = load_notebook(page, lang)
+    nb.cells = [cell for cell in nb.cells if not is_parameters(cell)]
+    run = nbformat.reads(stored, as_version=4)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    ran = [cell for cell in run.cells if cell.cell_type == "code"]
+    if len(code) != len(ran):
+        raise ValueError(f"{page.notebook.name}: the stored run has other code cells")
+    for cell, done in zip(code, ran, strict=True):
+        cell.outputs, cell.execution_count = done.outputs, done.execution_count
+    nb.metadata["language_info"] = run.metadata.get("language_info", {})
+    missing = untranslated(nb)
+    return export_page(nb, page, key, nav, footer, lang), missing
 
 
 def execute_kernel(
@@ -367,116 +294,3 @@ def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: Exception) -> s
     evalue = getattr(exc, "evalue", str(exc))
     lines.append(f"  {ename}: {textwrap.shorten(str(evalue), 600)}")
     return "\n".join(lines)
-
-
-def environment(lang: str = i18n.SOURCE_LANGUAGE) -> jinja2.Environment:
-    """Templates in ``lang``: ``{% trans %}`` and ``_()`` read the catalogue, ``L`` formats
-    numbers and dates (``L.range``, ``L.date``, ``L.month``)."""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
-    )
-    # Whitespace inside {% trans %} blocks is the template's layout, not the message's.
-    env.policies["ext.i18n.trimmed"] = True
-    env.install_gettext_translations(i18n.translations(lang), newstyle=True)
-    env.globals.update(
-        css=(TEMPLATES / "style.css").read_text(encoding="utf-8"),
-        L=i18n.get(lang),
-        lang=lang,
-        languages=[(code, i18n.NATIVE_NAMES[code]) for code in i18n.LANGUAGES],
-        edition_href=lambda to_lang, name: edition_href(lang, to_lang, name),
-    )
-    return env
-
-
-def page_title(nb: nbformat.NotebookNode, fallback: str) -> str:
-    for cell in nb.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("# "):
-                    return line[2:].strip()
-    return fallback
-
-
-_EXPORTER = None
-
-
-def exporter():
-    """The HTML exporter, made once per process. nbconvert loads its templates per exporter and
-    its Markdown renderer and highlighter on first use: a zygote warms one up (``warm_up``) and
-    every child it forks converts with that one."""
-    global _EXPORTER
-    if _EXPORTER is None:
-        from nbconvert import HTMLExporter
-
-        _EXPORTER = HTMLExporter(
-            template_name="basic",
-            exclude_input=True,
-            exclude_input_prompt=True,
-            exclude_output_prompt=True,
-        )
-    return _EXPORTER
-
-
-# One tiny notebook in the project's own format, with each kind of content the pages hold.
-_WARM_UP = """\
-# %% [markdown]
-# # Warm-up
-#
-# | a | b |
-# |---|---|
-# | *1* | [2](https://example.org) |
-
-# %%
-print("x")
-"""
-_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5E"
-    "rkJggg=="
-)
-
-
-def warm_up() -> None:
-    """Read and convert a tiny notebook once, so that a zygote's children find jupytext, the
-    exporter's templates, the Markdown renderer and the highlighter ready (about 0.8 s each
-    otherwise). Nothing of it reaches a page: the exporter keeps no state between conversions
-    (the engines' byte-identity test would show it)."""
-    import jupytext
-    import nbformat
-
-    nb = jupytext.reads(_WARM_UP, fmt="py:percent")
-    nb.cells[1].outputs = [
-        nbformat.v4.new_output("stream", name="stdout", text="x\n"),
-        nbformat.v4.new_output(
-            "display_data",
-            data={"image/png": _PNG, "text/html": "<b>x</b>", "text/plain": "x"},
-        ),
-    ]
-    exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm-up"}})
-
-
-def export_page(
-    nb: nbformat.NotebookNode,
-    page: Page,
-    key: str,
-    nav: list[dict],
-    footer: dict,
-    lang: str = i18n.SOURCE_LANGUAGE,
-) -> str:
-    untranslated(nb)  # build metadata, not content
-    body, _ = exporter().from_notebook_node(nb, resources={"metadata": {"name": page.name}})
-    return (
-        environment(lang)
-        .get_template("page.html.j2")
-        .render(
-            title=page_title(nb, page.name),
-            body=body,
-            key=key,
-            nav=nav,
-            current=page.html_name,
-            footer=footer,
-        )
-    )
