@@ -34,10 +34,14 @@ ENGINES = ("fork", "nbclient")
 # What a notebook's process sees of the user's environment: nothing else (no credentials).
 ALLOWED = {"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "TERM", "USER", "LOGNAME"}
 ALLOWED_PREFIXES = ("LC_", "MALI_")
-# Native thread pools (BLAS, OpenMP, Arrow) stay at one thread: processes are forked.
+# Native thread pools (BLAS, OpenMP, Arrow, Arrow's allocator) start no threads in the process
+# that forks the children: a fork copies only the thread that called it.
 THREADS = {
-    name: "1"
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "ARROW_IO_THREADS")
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "ARROW_IO_THREADS": "1",
+    "JE_ARROW_MALLOC_CONF": "background_thread:false",
 }
 
 

@@ -40,7 +40,8 @@ class Pool:
         saved = dict(os.environ)
         os.environ.clear()
         os.environ.update(env)
-        try:  # returns at once: the server imports while the build goes on
+        try:  # a new server, with this environment; it imports while the build goes on
+            forkserver._forkserver._stop()
             forkserver.ensure_running()
         finally:
             os.environ.clear()
@@ -49,6 +50,8 @@ class Pool:
     def call(self, function: str, *args: Any, timeout: float = CELL_TIMEOUT, on_progress=None):
         """``module:function(*args, progress=...)`` in a new child; its result, or
         ``RemoteError`` (it raised) or ``WorkerDied`` (it died, or was silent ``timeout`` s)."""
+        if forkserver._forkserver._forkserver_pid is None:  # never restarted with os.environ
+            raise WorkerDied("the fork server was stopped")
         ours, theirs = self.context.Pipe(duplex=False)
         child = self.context.Process(target=_child, args=(theirs, function, args, self.env))
         child.start()
