@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import clean, paths, render
-from analysis.report import appendix, briefing, data
+from analysis.report import appendix, briefing, data, pages
 from tests.conftest import ROOT
 from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -23,7 +23,7 @@ CHANGELOG = (
 
 
 def appendix_html(processed: Path) -> str:
-    env = render.environment()
+    env = pages.environment()
     nav = [{"href": "index.html", "title": "Briefing"}]
     return briefing.render_appendix(env, processed, nav, render.footer_context(processed))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 
 from analysis import clean, paths
 from analysis.pipeline import datapackage
@@ -134,20 +135,23 @@ def test_without_exports_no_export_tables(raw_dir, tmp_path):
     assert loaded.manifest["exports"] == {}
 
 
-def test_load_records_which_tables_a_notebook_reads(raw_dir, tmp_path):
-    """What the renderer stores with a notebook's run: a table counts once used, an optional
-    one once asked for (present or not), and the manifest as a whole."""
+def test_in_a_build_a_notebook_reads_only_the_tables_it_declares(raw_dir, tmp_path, monkeypatch):
+    """The build reruns a notebook when a table it declares (``TABLES``) changes: reading any
+    other is an error that says what to add."""
     out = tmp_path / "processed"
     assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
-    data.forget_reads()
+    assert len(data.load(out).claims)  # outside a build, every table
+    monkeypatch.setattr(data, "DECLARED", ("incidents", "events"))
     loaded = data.load(out)
-    assert data.reads() == []  # loading (and checking every hash) is not reading
-    loaded.incidents.head()
-    assert loaded.extra.get("events") is None  # no export: its absence is what was read
-    assert data.reads() == ["events.parquet", "incidents.parquet"]
-    len(loaded.extra)
-    assert "changelog.parquet" in data.reads()
-    loaded.manifest["rows"]
-    assert data.MANIFEST in data.reads()
-    data.forget_reads()
-    assert data.reads() == []
+    assert len(loaded.incidents)
+    assert loaded.extra.get("events") is None  # declared, absent without an export
+    for read in (
+        lambda: loaded.claims.head(),
+        lambda: len(loaded.sources),
+        lambda: loaded.manifest["rows"],
+        lambda: loaded.extra.get("links"),
+    ):
+        with pytest.raises(
+            data.UndeclaredTableError, match=r"add '(claims|sources|manifest|links)' to TABLES"
+        ):
+            read()

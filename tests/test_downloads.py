@@ -17,6 +17,7 @@ import pytest
 from analysis import clean, paths, render
 from analysis.pipeline import release
 from analysis.report import briefing, charts
+from analysis.report import pages as page_export
 from tests.conftest import ROOT
 from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -87,7 +88,7 @@ def pages(tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("pages")
     processed = folder / "processed"
     clean.run(paths.RAW, processed)
-    env = render.environment()
+    env = page_export.environment()
     nav = [{"href": "index.html", "title": "Briefing"}]
     footer = render.footer_context(processed)
     found = {

@@ -21,11 +21,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from analysis.report.zygote import Zygote
 
 from analysis import clean
 from analysis.pipeline import manifest, publish
 from analysis.report import data, notebooks
-from analysis.report.zygote import Zygote
 from tests.conftest import FIXTURES, ROOT, clone_built
 from tests.test_make import digest, make
 

@@ -19,7 +19,7 @@ import pytest
 
 from analysis import clean, render
 from analysis.pipeline import manifest, publish
-from analysis.report import appendix, briefing, charts, export
+from analysis.report import appendix, briefing, charts, export, pages
 from tests.conftest import FIXTURES
 
 HOSTILE = FIXTURES / "hostile"
@@ -78,7 +78,7 @@ def processed(tmp_path_factory) -> Path:
 
 
 def briefing_pages(processed: Path) -> dict[str, str]:
-    env = render.environment()
+    env = pages.environment()
     nav = [{"href": "index.html", "title": "Briefing"}]
     footer = render.footer_context(processed)
     return {

@@ -66,9 +66,9 @@ def test_the_rule_catches_a_backward_import(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------
-# Notebooks read their inputs one way: data.load(PROCESSED). The renderer records what a
-# notebook reads through that object to decide whether its stored run is still good
-# (analysis/render.py); a file opened any other way would not be seen.
+# Notebooks read their inputs one way: data.load(PROCESSED), which holds them to the tables
+# they declare (TABLES), the tables their run key covers; a file opened any other way would
+# escape the key.
 # --------------------------------------------------------------------------------------------
 
 NOTEBOOKS = PACKAGE.parent / "notebooks"
