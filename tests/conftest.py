@@ -10,10 +10,6 @@ from pathlib import Path
 
 import pytest
 
-# Builds run by the tests end with their process: no warm render server outlives them
-# (tests/test_render.py turns it on where it tests it).
-os.environ["MALI_RENDER_SERVER"] = "0"
-
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
 ROOT = HERE.parent
@@ -83,8 +79,33 @@ def make_env() -> dict[str, str]:
     """The environment a user's `make` sees: none of the test runner's variables."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
     env["SOURCE_DATE_EPOCH"] = "1700000000"
-    env["MALI_RENDER_SERVER"] = "0"
     return env
+
+
+STUB_NOTEBOOK = """\
+# %% [markdown]
+# # Stub page
+
+# %% tags=["parameters"]
+PROCESSED = None
+LANG = "en"
+TABLES = ["incidents"]
+
+# %%
+from analysis.report import data
+
+print(len(data.load(PROCESSED).incidents), "incidents")
+"""
+
+
+def stub_repo(target: Path) -> Path:
+    """A copy of the repository whose only notebook is a tiny one: the build machinery, the
+    data step and the index, without the cost of the real pages."""
+    repo_copy(target)
+    for notebook in (target / "notebooks").glob("[0-9][0-9]-*.py"):
+        notebook.unlink()
+    (target / "notebooks" / "01-stub.py").write_text(STUB_NOTEBOOK, encoding="utf-8")
+    return target
 
 
 @pytest.fixture(scope="session")

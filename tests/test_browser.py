@@ -219,7 +219,6 @@ def test_appendix_lists_every_incident_with_sources(site, browser, edition):
 
 def test_pdf_of_the_briefing(site):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
-    env["MALI_RENDER_SERVER"] = "0"  # no warm render server outlives the test
     env["PYTHONPATH"] = str(site)
     if chromium_path() is None:
         pytest.skip(f"{NOT_RUN}no Chromium for `python -m analysis.report.pdf`")

@@ -23,7 +23,6 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 
 def run(*args: str, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
-    environment["MALI_RENDER_SERVER"] = "0"  # no warm render server outlives the test
     environment.update(PYTHONPATH=str(ROOT), **env)
     return subprocess.run(
         [sys.executable, "-m", "analysis.report.pdf", *args],

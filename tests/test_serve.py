@@ -41,7 +41,6 @@ def free_port() -> int:
 def started(copy: Path, *args: str, log: Path):
     """``make -C copy args`` in its own process group; stopped (the group) on exit."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "PYTEST"))}
-    env["MALI_RENDER_SERVER"] = "0"  # no warm render server outlives the test
     env.pop("DISPLAY", None)  # as in a container: no display, so no browser may be opened
     with open(log, "w") as out:
         process = subprocess.Popen(
