@@ -39,6 +39,7 @@ _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)|import[ \t]+([^\n]+))",
     re.MULTILINE,
 )
+_TITLE = re.compile(r"^# # (.*)$", re.MULTILINE)  # a page's title: its first level-1 heading
 _TABLES = re.compile(r"^TABLES\s*=\s*(\[.*\])\s*(?:#.*)?$", re.MULTILINE)
 
 
@@ -155,6 +156,8 @@ class Notebook:
         self.name = path.stem
         self.code, self.markdown = split_cells(path.read_text(encoding="utf-8"))
         self.tables = declared_tables(self.code)
+        title = _TITLE.search(self.markdown)
+        self.title = title.group(1) if title else None
         self.reaches = reachable(root, self.code)
 
 
@@ -170,8 +173,8 @@ def run_key(root: Path, nb: Notebook, lang: str, tables: dict[str, str]) -> str:
 
 def shared_export(root: Path, notebooks: list[Notebook], footer: dict) -> str:
     """What every page of an edition shows besides its own notebook: the templates, the
-    navigation (every notebook's name and text, the catalogue) and the footer."""
-    nav = [(nb.name, nb.markdown) for nb in notebooks]
+    navigation (every notebook's name and title, the catalogue) and the footer."""
+    nav = [(nb.name, nb.title) for nb in notebooks]
     code = [*tree(root, TEMPLATES), *reachable(root, "import analysis.report.pages")]
     return digest("shared", files_sha(root, code), nav, footer)
 

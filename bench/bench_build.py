@@ -12,21 +12,17 @@ spell hits every measure alike, and the median is reported (all samples are in t
 - every page exported again: reports/ removed, then `make report`: every page is stale but no
   notebook's inputs changed, so each is exported from its stored run (as when only the footer's
   list of inputs or the navigation changes);
-- one notebook edited: a markdown cell appended to one notebook, then `make report` (which must
-  rebuild only that page: the index, appendix and methodology show titles, which did not
-  change); for each notebook, twice: with the warm render server the previous build left
-  (the default), and with none (`MALI_RENDER_SERVER=0`: the build warms its own zygote);
+- one notebook edited: a code cell appended to one notebook, then `make report` (which must
+  run only that notebook, in both editions: the index, appendix and methodology show titles,
+  which did not change); for each notebook;
 - floor: the data step alone (`python -m analysis.clean` into a scratch folder), and the same
   notebooks' code run one after the other in one fresh Python process with the kernel's
   environment (`bench/floor.py`: the modules imported once, then each notebook in a fresh
   namespace, charts rendered, no HTML export). floor = data step + imports + notebooks;
   a notebook's share of it is its own run time in that process;
-- render step alone: `python -m analysis.render` with the data built, no page and no warm
-  server;
+- render step alone: `python -m analysis.render` with the data built and no page;
 
-"Cold" means nothing built, no stored notebook run (.make/executed) and no warm render
-server: every cold measure stops the copy's servers first (`python -m analysis.report.zygote
---stop`), and the bench stops them at the end.
+"Cold" means nothing built and no build record (.make: no stored notebook run).
 - baseline: the same notebooks converted to .ipynb, one per edition with `LANG` set after the
   parameters cell (not timed), then rendered by `jupyter nbconvert --execute --to html`, one
   process per notebook and edition, one at a time.
@@ -126,16 +122,9 @@ jupytext.write(nb, sys.argv[3], fmt="ipynb")
 """
 
 
-def stop_servers(repo: Path, env: dict) -> None:
-    python = str(repo / ".venv" / "bin" / "python")
-    run([python, "-m", "analysis.report.zygote", "--stop"], repo, env)
-
-
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MALI_", "VIRTUAL_ENV"))}
     env["SOURCE_DATE_EPOCH"] = "1700000000"
-    env["MALI_RENDER_SERVER"] = "1"  # the default on a desk (it is off when CI is set)
-    no_server = dict(env, MALI_RENDER_SERVER="0")
     samples: dict[str, list[float]] = defaultdict(list)
     info = machine()
     with tempfile.TemporaryDirectory(prefix="mali-bench-") as tmp:
@@ -171,21 +160,19 @@ def main() -> int:
             print(f"round {round_ + 1} of {REPEAT}", file=sys.stderr, flush=True)
             for folder in (repo / "reports", repo / "data" / "processed", repo / STORE):
                 shutil.rmtree(folder, ignore_errors=True)
-            stop_servers(repo, env)
             samples["cold_make_report_s"].append(timed(["make", "report"], repo, env))
             samples["noop_make_report_s"].append(timed(["make", "report"], repo, env))
             # Every page stale but no notebook's inputs changed (as after a change to the
             # footer's list of inputs only): each page is exported from its stored run.
             shutil.rmtree(repo / "reports")
             samples["reexport_every_page_s"].append(timed(["make", "report"], repo, env))
-            for label, edit_env in (("edit", env), ("edit_no_server", no_server)):
-                for nb in notebooks:
-                    with nb.open("a", encoding="utf-8") as handle:
-                        handle.write(f"\n# %% [markdown]\n# Bench {label} {round_}.\n")
-                    elapsed, stdout = run(["make", "report"], repo, edit_env)
-                    if built(stdout) != {f"reports/{nb.stem}.html", f"reports/fr/{nb.stem}.html"}:
-                        sys.exit(f"editing {nb.name} rebuilt {sorted(built(stdout))}")
-                    samples[f"{label}_{nb.stem}_s"].append(elapsed)
+            for nb in notebooks:
+                with nb.open("a", encoding="utf-8") as handle:
+                    handle.write(f"\n# %%\n_bench_edit = {round_}\n")
+                elapsed, stdout = run(["make", "report"], repo, env)
+                if built(stdout) != {f"reports/{nb.stem}.html", f"reports/fr/{nb.stem}.html"}:
+                    sys.exit(f"editing {nb.name} rebuilt {sorted(built(stdout))}")
+                samples[f"edit_{nb.stem}_s"].append(elapsed)
 
             # The floor: the data step alone, and the notebooks' code in one warm process.
             scratch = Path(tmp) / "processed-floor"
@@ -214,7 +201,6 @@ def main() -> int:
             # The render step alone, cold.
             shutil.rmtree(repo / "reports")
             shutil.rmtree(repo / STORE, ignore_errors=True)
-            stop_servers(repo, env)
             samples["render_only_cold_s"].append(
                 timed([str(venv_bin / "python"), "-m", "analysis.render"], repo, base_env)
             )
@@ -237,19 +223,15 @@ def main() -> int:
                     base_env,
                 )
             samples["baseline_nbconvert_sequential_s"].append(baseline)
-        stop_servers(repo, env)
 
     med = {key: statistics.median(values) for key, values in samples.items()}
     edits = {}
     for nb in notebooks:
         edit, share = med[f"edit_{nb.stem}_s"], med[f"floor_{nb.stem}_s"]
-        alone = med[f"edit_no_server_{nb.stem}_s"]
         edits[nb.stem] = {
             "edit_make_report_s": round(edit, 2),
-            "edit_no_server_make_report_s": round(alone, 2),
             "share_of_floor_s": round(share, 2),
             "ratio_edit_over_share": round(edit / share, 2),
-            "ratio_edit_no_server_over_share": round(alone / share, 2),
             "ratio_edit_over_share_plus_imports": round(edit / (share + med["floor_imports_s"]), 2),
         }
     results = {
@@ -303,15 +285,13 @@ def table(r: dict) -> str:
     lines += [f"| {name} | {value:.3f} |" for name, value in rows]
     lines += [
         "",
-        "| notebook edited | its share of the floor s | `make report` s, warm server | ratio "
-        "| `make report` s, no server | ratio |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| notebook edited (a code cell) | its share of the floor s | `make report` s | ratio |",
+        "|---|---:|---:|---:|",
     ]
     for name, e in r["edits"].items():
         lines.append(
             f"| {name} | {e['share_of_floor_s']:.2f} | {e['edit_make_report_s']:.2f} | "
-            f"{e['ratio_edit_over_share']:.2f} | {e['edit_no_server_make_report_s']:.2f} | "
-            f"{e['ratio_edit_no_server_over_share']:.2f} |"
+            f"{e['ratio_edit_over_share']:.2f} |"
         )
     lines += [
         "",

@@ -171,6 +171,22 @@ def test_what_runs_a_notebook_again_and_what_only_exports_it(project, path, old,
     assert before[1] != after[1]  # the page is written again either way
 
 
+def test_a_new_title_exports_every_page_other_words_only_their_own(project):
+    other = project / "notebooks" / "02-b.py"
+    other.write_text(NOTEBOOK.replace("A title", "Another title"))
+
+    def export_keys():
+        notebooks = [keys.Notebook(project, p) for p in sorted(project.glob("notebooks/*.py"))]
+        shared = keys.shared_export(project, notebooks, {})
+        return [keys.export_key("run", nb, shared) for nb in notebooks]
+
+    first, second = export_keys()
+    edit(other, "Some words.", "Other words.")
+    assert export_keys()[0] == first and export_keys()[1] != second
+    edit(other, "Another title", "A new title")
+    assert export_keys()[0] != first
+
+
 def test_unreached_code_and_undeclared_tables_change_nothing(project):
     before = keys_of(project)
     (project / "analysis/report/other.py").write_text("B = 2\n")
