@@ -382,7 +382,7 @@ def test_a_failing_notebook_is_named_on_one_screen_and_keeps_every_page(copy):
     for message in (result.stderr, str(info.value)):
         screen = message[message.index("notebook 01-stub.py failed") :]
         lines = screen.splitlines()[:3]
-        assert "in cell 2 (code cell starting: 'def deep(n):')" in lines[1], message
+        assert "in cell 3 (code cell starting: 'def deep(n):')" in lines[1], message
         assert "KeyError: " in lines[2] and "no column named casualties_max" in lines[2]
         assert max(len(line) for line in lines) <= 700
     assert len(result.stderr.splitlines()) <= 15, result.stderr

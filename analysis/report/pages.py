@@ -86,8 +86,8 @@ _EXPORTER = None
 
 def exporter():
     """The HTML exporter, made once per process. nbconvert loads its templates per exporter and
-    its Markdown renderer and highlighter on first use: a zygote warms one up (``warm_up``) and
-    every child it forks converts with that one."""
+    its Markdown renderer and highlighter on first use: the fork server warms one up
+    (``warm_up``) and every child it forks converts with that one."""
     global _EXPORTER
     if _EXPORTER is None:
         from nbconvert import HTMLExporter
@@ -120,7 +120,7 @@ _PNG = (
 
 
 def warm_up() -> None:
-    """Read and convert a tiny notebook once, so that a zygote's children find jupytext, the
+    """Read and convert a tiny notebook once, so that the fork server's children find jupytext, the
     exporter's templates, the Markdown renderer and the highlighter ready (about 0.8 s each
     otherwise). Nothing of it reaches a page: the exporter keeps no state between conversions
     (the engines' byte-identity test would show it)."""

@@ -1,8 +1,8 @@
-"""Execute a notebook inside this process the way an IPython kernel would, for a forked worker.
+"""Execute a notebook inside this process the way an IPython kernel would, for a forked child.
 
-``analysis.report.zygote`` forks one worker per notebook from a process that has already
-imported pandas, matplotlib, IPython and the report package, and has created an IPython shell
-that has not run any code. The worker runs the notebook's cells in that shell. Nothing here
+The fork server (``analysis.report.pool``) forks one child per notebook from a process that has
+already imported pandas, matplotlib, IPython and the report package, and has created an IPython
+shell that has not run any code. The child runs the notebook's cells in that shell. Nothing here
 re-implements what a kernel does with a cell; the same code is used, only the transport differs:
 
 - the shell is ipykernel's own ``ZMQInteractiveShell`` (with ipykernel's display hook, display
