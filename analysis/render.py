@@ -2,13 +2,14 @@
 
 ``python -m analysis.render`` brings data/processed and both editions of reports/ up to date;
 ``--data-only`` stops after data/processed; ``--explain`` prints what would be done with every
-output, and why, without doing it. docs/architecture.md explains the build.
+output, and why. docs/architecture.md explains the build.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import importlib
 import json
 import os
 import subprocess
@@ -20,21 +21,19 @@ from analysis import atomic, keys, paths, plan
 from analysis.pipeline import manifest
 from analysis.report import i18n
 from analysis.report.notebooks import ENGINES, NotebookFailed, Page, discover, kernel_env
+from analysis.report.pages import EXTRAS, footer_context
 
-# Where a build keeps its record (outputs' keys and hashes) and the notebooks' runs.
-STORE = Path(".make")
-# The files of an edition built from the processed tables rather than a notebook, index last.
-EXTRAS = ("incidents.csv", "appendix.html", "methodology.html", "index.html")
+STORE = Path(".make")  # the build's record and the notebooks' stored runs
 REEXPORTED = " (exported from its stored run: what the notebook runs on is unchanged)"
 
 
 class State:
-    """The build's record: for each output, the export key and hash it was written with; and
-    the stored runs (``executed/<lang>/<notebook>.ipynb`` with its run key beside it)."""
+    """What was built: each output's export key and hash as written (``state.json``), and
+    the stored runs (``executed/<lang>/<notebook>.ipynb``, its run key in ``.key`` beside it).
+    Without a folder nothing is on record."""
 
     def __init__(self, root: Path, folder: Path | None):
-        self.root, self.folder = root, folder
-        self.outputs: dict[str, dict] = {}
+        self.root, self.folder, self.outputs = root, folder, {}
         if folder is not None and (folder / "state.json").exists():
             self.outputs = json.loads((folder / "state.json").read_text(encoding="utf-8"))
 
@@ -62,9 +61,6 @@ class State:
         key, notebook = self.run_files(lang, name)
         return key.read_text() if key.exists() and notebook.exists() else None
 
-    def stored_run(self, lang: str, name: str) -> str:
-        return self.run_files(lang, name)[1].read_text(encoding="utf-8")
-
     def keep_run(self, lang: str, name: str, key: str, notebook: str) -> None:
         """The notebook first, then its key: a build stopped in between leaves no pair."""
         if self.folder is not None:
@@ -74,11 +70,8 @@ class State:
             atomic.write_text(key_file, key)
 
 
-# ------------------------------------------------------------------------------- the data
-
-
 def data_outputs(processed: Path) -> list[Path]:
-    """Every file of data/processed: what its manifest lists, and the manifest."""
+    """Every file of data/processed: the manifest and what it lists."""
     try:
         listed = manifest.load(processed / "manifest.json")["outputs"]
     except (OSError, ValueError, KeyError):
@@ -88,19 +81,17 @@ def data_outputs(processed: Path) -> list[Path]:
 
 def plan_data(root: Path, processed: Path, state: State) -> dict[Path, plan.Decision]:
     key = keys.data_key(root)
-    return {
-        path: plan.decide(plan.Want(key, key), state.have(path)) for path in data_outputs(processed)
-    }
+    want = plan.Want(key, key)
+    return {path: plan.decide(want, state.have(path)) for path in data_outputs(processed)}
 
 
 def build_data(root: Path, processed: Path, state: State) -> int:
-    """Run the data step if any processed file needs it (it writes all of them at once)."""
-    decisions = plan_data(root, processed, state)
-    if all(d.action == plan.KEEP for d in decisions.values()):
+    """The data step, if any processed file needs it (it writes all of them at once)."""
+    if all(d.action == plan.KEEP for d in plan_data(root, processed, state).values()):
         return 0
     command = [sys.executable, "-m", "analysis.clean", "--out", str(processed)]
     code = subprocess.run(command, cwd=root, check=False).returncode
-    if code != 0:
+    if code:
         return code if code > 0 else 2
     key = keys.data_key(root)
     for path in data_outputs(processed):
@@ -108,25 +99,10 @@ def build_data(root: Path, processed: Path, state: State) -> int:
     return 0
 
 
-# ------------------------------------------------------------------------------- the pages
-
-
-def footer_context(processed: Path) -> dict:
-    record = manifest.load(processed / "manifest.json")
-    package = processed / paths.DATAPACKAGE
-    version = manifest.load(package)["version"] if package.exists() else None
-    return {
-        "dataset_version": version,
-        "inputs": record["inputs"],
-        "versions": record["versions"],
-        "exports": record.get("exports", {}),
-    }
-
-
 class Plan:
-    """Every output of every edition with its keys and what to do with it."""
+    """Every page and extra file of every edition, with its keys and what to do with it."""
 
-    def __init__(self, root, processed, reports, state, languages, only=None):
+    def __init__(self, root, processed, reports, state, languages=i18n.LANGUAGES, only=None):
         self.root, self.processed, self.reports, self.state = root, processed, reports, state
         self.languages = tuple(languages)
         self.pages = discover(root / "notebooks")
@@ -134,8 +110,7 @@ class Plan:
         tables = keys.table_hashes(processed)
         self.footer = footer_context(processed)
         shared = keys.shared_export(root, notebooks, self.footer)
-        self.wants: dict[Path, plan.Want] = {}
-        self.decisions: dict[Path, plan.Decision] = {}
+        self.wants, self.decisions = {}, {}
         for lang in self.languages:
             for page, nb in zip(self.pages, notebooks, strict=True):
                 if only is None or page.name in only:
@@ -156,56 +131,28 @@ class Plan:
     def target(self, page: Page, lang: str) -> Path:
         return self.folder(lang) / page.html_name
 
+    def action(self, path: Path) -> str:
+        return self.decisions[path].action if path in self.decisions else plan.KEEP
+
     def page_jobs(self) -> list[tuple[Page, str, str]]:
-        return [
-            (page, lang, self.decisions[self.target(page, lang)].action)
-            for lang in self.languages
-            for page in self.pages
-            if self.decisions.get(self.target(page, lang), plan.Decision(plan.KEEP, "")).action
-            != plan.KEEP
-        ]
+        jobs = [(p, lang) for lang in self.languages for p in self.pages]
+        jobs = [(p, lang, self.action(self.target(p, lang))) for p, lang in jobs]
+        return [job for job in jobs if job[2] != plan.KEEP]
 
     def extras_jobs(self) -> list[str]:
-        return [
+        stale = {
             lang
             for lang in self.languages
-            if any(self.decisions[self.folder(lang) / n].action != plan.KEEP for n in EXTRAS)
-        ]
+            for name in EXTRAS
+            if self.action(self.folder(lang) / name) != plan.KEEP
+        }
+        return [lang for lang in self.languages if lang in stale]
 
     def idle(self) -> bool:
         return not self.page_jobs() and not self.extras_jobs()
 
     def explain(self) -> list[str]:
         return plan.explain({self.state.name(p): d for p, d in self.decisions.items()})
-
-
-def titles(pages: list[Page], languages: tuple[str, ...], progress=None):
-    from analysis.report.pages import navigation, titles
-
-    found = titles(pages, languages)
-    return {lang: (navigation(pages, found[lang], lang), found[lang]) for lang in languages}
-
-
-def extras(root, processed, nav, footer, listed, key, lang, progress=None) -> dict[str, bytes]:
-    """An edition's pages built from the processed tables (``EXTRAS``), in the order they are
-    written: the incident table (formula-like cells neutralised), the appendix, the
-    methodology, the index."""
-    from analysis.report import briefing, export
-    from analysis.report.data import load
-    from analysis.report.pages import environment
-
-    with i18n.using(lang):
-        env = environment(lang)
-        built = {
-            export.FILENAME: export.incidents_csv(load(processed)),
-            "appendix.html": briefing.render_appendix(env, processed, nav, footer, key).encode(),
-            "methodology.html": briefing.render_methodology(
-                env, processed, nav, footer, root, key
-            ).encode(),
-            "index.html": briefing.render_index(env, processed, nav, footer, listed, key).encode(),
-        }
-    assert tuple(built) == EXTRAS
-    return built
 
 
 _INLINE = threading.Lock()  # the reference engine exports one page at a time
@@ -218,19 +165,16 @@ def run_kernel(page, processed, lang, key, nav, footer, root, progress=None):
 
     nb = execute_kernel(page, processed, root, lang)
     with _INLINE:
-        missing = untranslated(nb)
-        return export_page(nb, page, key, nav, footer, lang), None, missing, None
+        return export_page(nb, page, key, nav, footer, lang), None, untranslated(nb), None
 
 
 class Inline:
     """The reference engine's stand-in for the fork server: jobs run in this process."""
 
     def call(self, function: str, *args):
-        import importlib
-
         module, _, name = function.partition(":")
         target = getattr(importlib.import_module(module), name)
-        if target is run_kernel:
+        if target is run_kernel:  # kernels run in parallel; exports one at a time
             return target(*args)
         with _INLINE:
             return target(*args)
@@ -244,10 +188,8 @@ def build_pages(build: Plan, runner, engine: str, workers: int | None = None) ->
     from analysis.report.pool import RemoteError, WorkerDied
 
     jobs, editions = build.page_jobs(), build.extras_jobs()
-    if not jobs and not editions:
-        return 0
     try:
-        nav = runner.call("analysis.render:titles", build.pages, build.languages)
+        nav = runner.call("analysis.report.pages:navigations", build.pages, build.languages)
     except (RemoteError, WorkerDied) as exc:
         print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
         return len(build.pages)
@@ -259,37 +201,41 @@ def build_pages(build: Plan, runner, engine: str, workers: int | None = None) ->
             listed = [(p.html_name, nav[lang][1][p.name]) for p in build.pages]
             key = build.wants[build.folder(lang) / "index.html"].export_key
             args = (build.root, build.processed, nav[lang][0], build.footer, listed, key, lang)
-            extra[lang] = pool.submit(runner.call, "analysis.render:extras", *args)
+            extra[lang] = pool.submit(runner.call, "analysis.report.pages:extras", *args)
         futures = {}
         for page, lang, action in jobs:
-            key = build.wants[build.target(page, lang)].export_key
-            common = (lang, key, nav[lang][0], build.footer)
+            common = (lang, build.wants[build.target(page, lang)].export_key, nav[lang][0])
             if action == plan.EXPORT:
-                stored = build.state.stored_run(lang, page.name)
-                call = ("analysis.report.notebooks:export_stored", stored, *common)
+                stored = build.state.run_files(lang, page.name)[1].read_text(encoding="utf-8")
+                call = ("analysis.report.notebooks:export_stored", stored, *common, build.footer)
             elif engine == "nbclient":
-                call = ("analysis.render:run_kernel", build.processed, *common, build.root)
+                call = ("analysis.render:run_kernel", build.processed, *common, build.footer)
+                call += (build.root,)
             else:
                 call = ("analysis.report.notebooks:run_page", build.processed, *common)
+                call += (build.footer,)
             futures[pool.submit(_job, runner, page, *call)] = (page, lang, action)
         for future in concurrent.futures.as_completed(futures):
             page, lang, action = futures[future]
             try:
-                result = future.result()
+                html, failure, missing, notebook = future.result()
             except NotebookFailed as exc:
-                failures.append(str(exc))
+                html, failure = None, str(exc)
+            if failure:
+                failures.append(failure)
                 continue
-            if action == plan.EXPORT:
-                html, missing = result
-            else:
-                html, failure, missing, notebook = result
-                if failure:
-                    failures.append(failure)
-                    continue
-                if notebook is not None:
-                    run = build.wants[build.target(page, lang)].run_key
-                    build.state.keep_run(lang, page.name, run, notebook)
-            _write_page(build, page, lang, html, missing, REEXPORTED * (action == plan.EXPORT))
+            if notebook is not None:
+                run = build.wants[build.target(page, lang)].run_key
+                build.state.keep_run(lang, page.name, run, notebook)
+            _write(
+                build, build.target(page, lang), html.encode(), REEXPORTED * (action == plan.EXPORT)
+            )
+            for message in missing:
+                print(
+                    f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
+                    f"{message[:70]!r} (run `make messages` and translate it)",
+                    file=sys.stderr,
+                )
         if failures:
             for future in extra.values():
                 future.cancel()
@@ -308,12 +254,7 @@ def build_pages(build: Plan, runner, engine: str, workers: int | None = None) ->
                 print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
                 return 1
             for name, content in built.items():
-                target = build.folder(lang) / name
-                if name.endswith(".html"):
-                    atomic.fault_point(f"render: writing {name}")
-                atomic.write_bytes(target, content)
-                build.state.wrote(target, build.wants[target].export_key)
-                print(f"{_shown(build, target)}: built", flush=True)
+                _write(build, build.folder(lang) / name, content)
     return 0
 
 
@@ -334,22 +275,12 @@ def _job(runner, page: Page, function: str, *args):
         ) from None
 
 
-def _shown(build: Plan, path: Path) -> str:
-    return f"reports/{path.relative_to(build.reports).as_posix()}"
-
-
-def _write_page(build: Plan, page: Page, lang: str, html: str, missing, how: str) -> None:
-    for message in missing:
-        print(
-            f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
-            f"{message[:70]!r} (run `make messages` and translate it)",
-            file=sys.stderr,
-        )
-    target = build.target(page, lang)
-    atomic.fault_point(f"render: writing {page.html_name}")
-    atomic.write_text(target, html)
+def _write(build: Plan, target: Path, content: bytes, how: str = "") -> None:
+    if target.suffix == ".html":
+        atomic.fault_point(f"render: writing {target.name}")
+    atomic.write_bytes(target, content)
     build.state.wrote(target, build.wants[target].export_key)
-    print(f"{_shown(build, target)}: built{how}", flush=True)
+    print(f"reports/{target.relative_to(build.reports).as_posix()}: built{how}", flush=True)
 
 
 def start(engine: str, root: Path):
@@ -361,22 +292,24 @@ def start(engine: str, root: Path):
 
 
 def render(
-    root: Path,
-    processed: Path,
-    reports: Path,
-    only: set[str] | None = None,
-    workers: int | None = None,
-    engine: str = "fork",
-    store: Path | None = None,
-    languages: tuple[str, ...] = i18n.LANGUAGES,
+    root,
+    processed,
+    reports,
+    only=None,
+    workers=None,
+    engine="fork",
+    store=None,
+    languages=i18n.LANGUAGES,
     runner=None,
 ) -> int:
-    """Build what the plan says of both editions' pages. Without ``store`` nothing is on
-    record, so every page is built. Returns the number of failed notebooks."""
+    """Build what the plan says of the pages (``engine``: ``fork`` or ``nbclient``). Without
+    ``store`` nothing is on record, so every page is built. Returns the failed notebooks."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     build = Plan(root, processed, reports, State(root, store), languages, only)
-    own = runner is None and not build.idle()
+    if build.idle():
+        return 0
+    own = runner is None
     runner = start(engine, root) if own else runner
     try:
         return build_pages(build, runner, engine, workers)
@@ -393,9 +326,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="*", help="notebook names to consider (default: all)")
     parser.add_argument("--engine", choices=ENGINES, default="fork")
     parser.add_argument("--data-only", action="store_true", help="stop after data/processed")
-    parser.add_argument(
-        "--explain", action="store_true", help="print what would be done with each output, and why"
-    )
+    parser.add_argument("--explain", action="store_true", help="say what would be done, and why")
     args = parser.parse_args(argv)
     root = args.root.resolve()
     processed = (args.processed or root / "data" / "processed").resolve()
@@ -403,28 +334,26 @@ def main(argv: list[str] | None = None) -> int:
     only = set(args.only) if args.only else None
     with atomic.build_lock(root / STORE):
         state = State(root, root / STORE)
+        data = plan_data(root, processed, state)
         if args.explain:
-            decisions = plan_data(root, processed, state)
-            lines = plan.explain({state.name(p): d for p, d in decisions.items()})
+            lines = plan.explain({state.name(p): d for p, d in data.items()})
             if not args.data_only and (processed / "manifest.json").exists():
-                lines += Plan(root, processed, reports, state, i18n.LANGUAGES, only).explain()
+                lines += Plan(root, processed, reports, state, only=only).explain()
             print("\n".join(lines))
             return 0
         runner = None
         try:
-            if not args.data_only:
-                # The fork server imports while the data step runs, if there is work ahead.
-                data = plan_data(root, processed, state).values()
-                if (
-                    any(d.action != plan.KEEP for d in data)
-                    or not Plan(root, processed, reports, state, i18n.LANGUAGES, only).idle()
-                ):
-                    runner = start(args.engine, root)
+            # The fork server imports while the data step runs, if there is work ahead.
+            pending = any(d.action != plan.KEEP for d in data.values())
+            if not args.data_only and (
+                pending or not Plan(root, processed, reports, state, only=only).idle()
+            ):
+                runner = start(args.engine, root)
             code = build_data(root, processed, state)
             if code or args.data_only:
                 return code
-            # Before: never build pages from stale data. After: a build only reads data/raw,
-            # so a difference means it was edited while the pages were being built.
+            # Before: never pages from stale data. After: a build only reads data/raw, so a
+            # difference means it was edited during the build.
             manifest.verify_inputs(processed, root)
             failed = render(
                 root,

@@ -223,7 +223,7 @@ def run_page(page: Page, processed: Path, lang: str, key, nav, footer, progress=
 def export_stored(page: Page, stored: str, lang: str, key, nav, footer, progress=None):
     """In a forked child: the page from a stored run (JSON) whose code cells are the
     notebook's: its outputs in the notebook as it is now (text, translation, cell ids).
-    ``(html, untranslated messages)``."""
+    As ``run_page`` returns it, without the run."""
     import nbformat
 
     from analysis.report.pages import export_page
@@ -239,7 +239,7 @@ def export_stored(page: Page, stored: str, lang: str, key, nav, footer, progress
         cell.outputs, cell.execution_count = done.outputs, done.execution_count
     nb.metadata["language_info"] = run.metadata.get("language_info", {})
     missing = untranslated(nb)
-    return export_page(nb, page, key, nav, footer, lang), missing
+    return export_page(nb, page, key, nav, footer, lang), None, missing, None
 
 
 def execute_kernel(

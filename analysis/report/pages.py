@@ -160,3 +160,49 @@ def export_page(
             footer=footer,
         )
     )
+
+
+def footer_context(processed: Path) -> dict:
+    """What every page's footer shows: the dataset version, the inputs and the versions."""
+    from analysis import paths
+    from analysis.pipeline import manifest
+
+    record = manifest.load(processed / "manifest.json")
+    package = processed / paths.DATAPACKAGE
+    version = manifest.load(package)["version"] if package.exists() else None
+    return {
+        "dataset_version": version,
+        "inputs": record["inputs"],
+        "versions": record["versions"],
+        "exports": record.get("exports", {}),
+    }
+
+
+def navigations(pages: list[Page], languages: tuple[str, ...], progress=None) -> dict:
+    """Each edition's navigation and page titles: ``{lang: (nav, {name: title})}``."""
+    found = titles(pages, languages)
+    return {lang: (navigation(pages, found[lang], lang), found[lang]) for lang in languages}
+
+
+# An edition's files built from the processed tables rather than a notebook, index last.
+EXTRAS = ("incidents.csv", "appendix.html", "methodology.html", "index.html")
+
+
+def extras(root, processed, nav, footer, listed, key, lang, progress=None) -> dict[str, bytes]:
+    """An edition's ``EXTRAS``, in the order they are written: the incident table
+    (formula-like cells neutralised), the appendix, the methodology, the index."""
+    from analysis.report import briefing, export
+    from analysis.report.data import load
+
+    with i18n.using(lang):
+        env = environment(lang)
+        built = {
+            export.FILENAME: export.incidents_csv(load(processed)),
+            "appendix.html": briefing.render_appendix(env, processed, nav, footer, key).encode(),
+            "methodology.html": briefing.render_methodology(
+                env, processed, nav, footer, root, key
+            ).encode(),
+            "index.html": briefing.render_index(env, processed, nav, footer, listed, key).encode(),
+        }
+    assert tuple(built) == EXTRAS
+    return built
