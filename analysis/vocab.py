@@ -17,6 +17,7 @@ PERPETRATORS: dict[str, str] = {
     "malian_forces_africa_corps": "Malian forces with Africa Corps",
     "africa_corps": "Africa Corps alone",
     "malian_forces_dozo": "Malian forces with Dozo militia",
+    "malian_forces_militia": "Malian forces with another allied militia",
     "state_aligned_unidentified": "Unidentified state-aligned forces",
 }
 
@@ -29,12 +30,15 @@ PERPETRATOR_GROUPS: dict[str, str] = {
     "malian_forces_africa_corps": "With Russian forces (Wagner / Africa Corps)",
     "africa_corps": "With Russian forces (Wagner / Africa Corps)",
     "malian_forces_dozo": "With Dozo militia",
+    "malian_forces_militia": "With another allied militia",
     "state_aligned_unidentified": "Unidentified state-aligned",
 }
 
 # The forces each perpetrator code names: "M" Malian armed forces, "W" Wagner, "AC" Africa Corps,
-# "D" Dozo militia, "U" unidentified state-aligned forces. An incident's alleged perpetrator is
-# derived from the forces its sources alleged (analysis.pipeline.derive.derive_perpetrators).
+# "D" Dozo militia, "L" another allied militia (Dan Na Ambassagou, MSA, GATIA, ...: an independent
+# source must tie it to the operation), "U" unidentified state-aligned forces. An incident's
+# alleged perpetrator is derived from the forces its sources alleged
+# (analysis.pipeline.derive.derive_perpetrators).
 PERPETRATOR_FORCES: dict[str, frozenset[str]] = {
     "malian_forces": frozenset({"M"}),
     "malian_forces_wagner": frozenset({"M", "W"}),
@@ -42,6 +46,7 @@ PERPETRATOR_FORCES: dict[str, frozenset[str]] = {
     "malian_forces_africa_corps": frozenset({"M", "AC"}),
     "africa_corps": frozenset({"AC"}),
     "malian_forces_dozo": frozenset({"M", "D"}),
+    "malian_forces_militia": frozenset({"M", "L"}),
     "state_aligned_unidentified": frozenset({"U"}),
 }
 

@@ -161,6 +161,11 @@ def test_dozo_and_africa_corps_codes():
         ("x", "radio", "alleges", "malian_forces_dozo"),
     ]
     assert _derived(dozo)["x"][0] == "malian_forces_dozo"
+    militia = [
+        ("x", "ngo", "alleges", "malian_forces"),
+        ("x", "radio", "alleges", "malian_forces_militia"),
+    ]
+    assert _derived(militia)["x"][0] == "malian_forces_militia"
     both = [
         ("x", "ngo", "alleges", "malian_forces_wagner"),
         ("x", "radio", "alleges", "africa_corps"),

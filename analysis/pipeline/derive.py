@@ -49,7 +49,8 @@ def derive_perpetrators(allegations: pd.DataFrame, sources: pd.DataFrame) -> pd.
     3. The forces give the code: Russian forces (Wagner or Africa Corps) with Malian forces ->
        ``malian_forces_wagner`` (``..._africa_corps`` when the counting sources name only Africa
        Corps); Russian forces alone -> ``wagner`` / ``africa_corps``; Malian forces with Dozo
-       militia -> ``malian_forces_dozo``; Malian forces -> ``malian_forces``; otherwise
+       militia -> ``malian_forces_dozo``; Malian forces with another allied militia ->
+       ``malian_forces_militia``; Malian forces -> ``malian_forces``; otherwise
        ``state_aligned_unidentified``. A Dozo part alleged beside Russian forces stays in the
        per-source record but has no code of its own.
 
@@ -72,7 +73,7 @@ def derive_perpetrators(allegations: pd.DataFrame, sources: pd.DataFrame) -> pd.
     )
     has_independent = naming.groupby("incident_id")["independent"].transform("any")
     counted = naming[naming["independent"] | ~has_independent.astype(bool)]
-    forces = ("M", "W", "AC", "D", "U")
+    forces = ("M", "W", "AC", "D", "L", "U")
     flags = pd.DataFrame(
         {f: counted["perpetrator"].map(lambda c, f=f: f in PERPETRATOR_FORCES[c]) for f in forces},
         index=counted.index,
@@ -85,6 +86,7 @@ def derive_perpetrators(allegations: pd.DataFrame, sources: pd.DataFrame) -> pd.
     )
     code = pd.Series("state_aligned_unidentified", index=per.index, dtype="object")
     code[per["M"]] = "malian_forces"
+    code[per["M"] & per["L"]] = "malian_forces_militia"
     code[per["M"] & per["D"]] = "malian_forces_dozo"
     code[russian] = russian_name[russian]
     code[russian & per["M"]] = "malian_forces_" + russian_name[russian & per["M"]]

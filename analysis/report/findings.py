@@ -66,6 +66,7 @@ PERPETRATOR_PHRASES = {
         "Malian forces with Russian forces (Wagner / Africa Corps)"
     ),
     "With Dozo militia": N_("Malian forces with Dozo militia"),
+    "With another allied militia": N_("Malian forces with another allied militia"),
     "Unidentified state-aligned": N_("Unidentified state-aligned forces"),
 }
 
