@@ -104,12 +104,7 @@ if missing.any():
 fig = before_after.rates_chart(
     table,
     span,
-    title=_("Civilians reported killed per month: {parts}").format(
-        parts=", ".join(
-            f"{before_after.period_name(k)} {L.decimal_range(r['rate_min'], r['rate_max'])}"
-            for k, r in table.iterrows()
-        )
-    ),
+    title=findings.rate_title(table, keys[0], keys[1]),
     source=_(
         "Source: project compilation, incidents of evidence grades {grades}, by the date each "
         "started. Solid: sum of the lowest figures reported, per month of the period; hatched: "

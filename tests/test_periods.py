@@ -273,6 +273,18 @@ def test_the_rate_sentence_says_rose_fell_or_overlap_from_the_figures():
     assert "higher even" in rose and "lower" not in rose
     assert "lower even" in fell and "higher" not in fell
     assert "overlap" in both and "higher" not in both and "lower" not in both
+    with i18n.using("en"):
+        titles = [
+            findings.rate_title(rates(*pair), "before_wagner", "wagner")
+            for pair in (((1, 2), (3, 4)), ((3, 4), (1, 2)), ((1, 3), (2, 4)))
+        ]
+    assert titles == [
+        "The per-month rate in the Wagner period is above the rate before Wagner's arrival at "
+        "every reading",
+        "The per-month rate in the Wagner period is below the rate before Wagner's arrival at "
+        "every reading",
+        "The per-month rates before Wagner's arrival and in the Wagner period overlap",
+    ]
     with i18n.using("fr"):
         rose_fr = findings.rate_comparison(
             rates((1.27, 1.37), (24.8, 37.7)), "before_wagner", "wagner"

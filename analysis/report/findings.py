@@ -152,6 +152,22 @@ def rate_comparison(table: pd.DataFrame, first: str, second: str) -> str:
     )
 
 
+RATE_TITLES = {
+    "rose": N_("The per-month rate {second_when} is above the rate {first_when} at every reading"),
+    "fell": N_("The per-month rate {second_when} is below the rate {first_when} at every reading"),
+    "overlap": N_("The per-month rates {first_when} and {second_when} overlap"),
+}
+
+
+def rate_title(table: pd.DataFrame, first: str, second: str) -> str:
+    """A chart title stating how the per-month rate moved between two periods."""
+    a, b = table.loc[first], table.loc[second]
+    verdict = periods.change((a["rate_min"], a["rate_max"]), (b["rate_min"], b["rate_max"]))
+    return _(RATE_TITLES[verdict]).format(
+        first_when=period_phrase(first), second_when=period_phrase(second)
+    )
+
+
 def incidents_comparison(table: pd.DataFrame, first: str, second: str) -> str:
     """Incidents recorded per month in two periods, with the counts and lengths behind them."""
     locale = i18n.active()
