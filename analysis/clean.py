@@ -212,6 +212,9 @@ def run(
             for name, data in sorted(outputs.items())
         },
         "rows": {name: len(frame) for name, frame in tables.items()},
+        # The release the data belong to (data/RELEASES.md): its date is the record's cut-off,
+        # the last day the compilation looked for reporting.
+        "release": {"version": dataset.version, "date": dataset.date},
         "versions": manifest.versions(),
         "exports": exports.provenance if exports is not None else {},
     }
