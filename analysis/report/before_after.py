@@ -230,8 +230,9 @@ def export_display(exports: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def un_series(totals: pd.DataFrame) -> pd.DataFrame:
-    """The UN quarterly series of the published totals (empty when the data hold none)."""
+def un_series(totals: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
+    """The UN quarterly series of the published totals (empty when the data hold none); which
+    totals are the UN's is a property of their source (``sources.kind``)."""
     if "measure" not in totals or not hasattr(metrics, "un_quarterly_series"):
         return pd.DataFrame(columns=["quarter", "measure", "count_min", "count_max", "total_id"])
-    return metrics.un_quarterly_series(totals)
+    return metrics.un_quarterly_series(totals, sources)
