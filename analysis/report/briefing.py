@@ -314,6 +314,7 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
                 if isinstance(row["perpetrator_reported"], str)
                 else None,
                 "from_record": row["perpetrator_basis"] == "recorded_wording",
+                "from_translation": row["perpetrator_basis"] == "translated_copy",
                 "date_note": note if isinstance(note, str) else None,
             }
         )
