@@ -158,7 +158,7 @@ display(paragraph(findings.coverage_comparison(table, keys)))
 # compared only with itself. These counts end with the mission.
 
 # %%
-series = before_after.un_series(processed.published_totals)
+series = before_after.un_series(processed.published_totals, processed.sources)
 by_measure = periods.un_by_measure(series)
 if by_measure:
     quarters = sorted({q for frame in by_measure.values() for q in frame.index})

@@ -6,6 +6,8 @@ that state a finding are in ``analysis.report.findings``.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -17,6 +19,7 @@ from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES
 
 PAGE = "06-before-after-wagner.html"
 # Shading of each period on the time charts (light, and told apart by hatching too).
+TITLE_WRAP = 70  # characters per line of a chart title, so it stays within the plot's width
 PERIOD_SHADES = {"before_wagner": "#f2f2f2", "wagner": "#fbeede", "africa_corps": "#e3f0f7"}
 
 
@@ -114,7 +117,7 @@ def rates_chart(table: pd.DataFrame, span: list[periods.Period], title: str, sou
         ax.text(x, hi, locale.decimal_range(lo, hi), ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(1.0, float(highs.max())) * 1.2)
     ax.set_ylabel(_("Civilians reported killed per month"))
-    ax.set_title(title)
+    ax.set_title("\n".join(textwrap.wrap(title, TITLE_WRAP)))
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncol=2)
     return charts._finish(fig, source)
 
@@ -230,8 +233,8 @@ def export_display(exports: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def un_series(totals: pd.DataFrame) -> pd.DataFrame:
+def un_series(totals: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
     """The UN quarterly series of the published totals (empty when the data hold none)."""
     if "measure" not in totals or not hasattr(metrics, "un_quarterly_series"):
         return pd.DataFrame(columns=["quarter", "measure", "count_min", "count_max", "total_id"])
-    return metrics.un_quarterly_series(totals)
+    return metrics.un_quarterly_series(totals, sources)
