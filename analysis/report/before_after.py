@@ -19,6 +19,7 @@ from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES
 
 PAGE = "06-before-after-wagner.html"
 # Shading of each period on the time charts (light, and told apart by hatching too).
+QUARTER_BAR_DAYS = 80
 TITLE_WRAP = 70  # characters per line of a chart title, so it stays within the plot's width
 PERIOD_SHADES = {"before_wagner": "#f2f2f2", "wagner": "#fbeede", "africa_corps": "#e3f0f7"}
 
@@ -161,12 +162,21 @@ def un_chart(
     )
     for ax, (measure, frame) in zip(axes[:, 0], by_measure.items(), strict=True):
         shade_periods(ax, span)
-        ax.bar(frame.index, frame["min"], width=70, color=charts.RANGE_COLOUR, zorder=2)
+        # Each bar covers its quarter, from the quarter's first day.
+        ax.bar(
+            frame.index,
+            frame["min"],
+            width=QUARTER_BAR_DAYS,
+            align="edge",
+            color=charts.RANGE_COLOUR,
+            zorder=2,
+        )
         ax.bar(
             frame.index,
             frame["max"] - frame["min"],
             bottom=frame["min"],
-            width=70,
+            width=QUARTER_BAR_DAYS,
+            align="edge",
             color="white",
             edgecolor=charts.RANGE_COLOUR,
             hatch="////",
