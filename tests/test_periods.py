@@ -409,3 +409,18 @@ def test_the_briefing_line_gives_each_period_s_rate_and_links_to_the_page():
     assert line["href"] == before_after.PAGE == "06-before-after-wagner.html"
     assert (paths.ROOT / "notebooks" / PAGE_SOURCE).exists()
     assert line["when"]["before_wagner"] == "du 1 janvier 2021 au 30 novembre 2021"
+
+
+def test_without_the_dating_events_the_page_says_why_and_the_briefing_omits_its_line():
+    """Context events are an optional table: a record without them still builds its pages."""
+    incidents = frame([row(1, "2022-03-01")])
+    processed = Processed(incidents)
+    processed.context_events = EVENTS[EVENTS["event_id"] != "wagner-exit-africa-corps"]
+    with i18n.using("en"):
+        span, note = before_after.draw_periods(processed)
+        assert briefing.period_rates(processed) is None
+    assert span == [] and "(wagner-exit-africa-corps)" in note
+    late = Processed(incidents)  # the record starts in 2022, after Wagner's arrival
+    with i18n.using("fr"):
+        span, note = before_after.draw_periods(late)
+    assert span == [] and note.startswith("Le recensement ne commence pas avant")

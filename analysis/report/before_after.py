@@ -24,6 +24,37 @@ TITLE_WRAP = 70  # characters per line of a chart title, so it stays within the 
 PERIOD_SHADES = {"before_wagner": "#f2f2f2", "wagner": "#fbeede", "africa_corps": "#e3f0f7"}
 
 
+def draw_periods(processed) -> tuple[list[periods.Period], str | None]:
+    """The record's periods, or none and a note saying why they cannot be drawn (context events
+    are an optional table: a project without them still builds its pages)."""
+    try:
+        span = periods.define(
+            processed.context_events,
+            periods.record_start(processed.incidents),
+            periods.cutoff(processed.manifest),
+        )
+    except periods.PeriodError as error:
+        return [], unavailable_note(error)
+    return span, None
+
+
+def unavailable_note(error: periods.PeriodError) -> str:
+    if error.kind == "missing_event":
+        return _(
+            "The context event that dates the periods ({event}) is not in the data "
+            "(data/raw/context_events.csv): no period can be drawn."
+        ).format(event=error.event_id)
+    if error.kind == "order":
+        return _(
+            "The record does not start before Wagner's arrival, or the handover is after its "
+            "cut-off: there are no periods to compare."
+        )
+    return _(
+        "The processed data do not say when the record ends: run make data again to draw the "
+        "periods."
+    )
+
+
 def period_name(key: str) -> str:
     return _(periods.PERIOD_LABELS[key])
 

@@ -58,8 +58,14 @@ PERIOD_PHRASES: dict[str, str] = {
 
 
 class PeriodError(ValueError):
-    """The data do not allow the periods to be drawn (a context event missing, dates out of
-    order)."""
+    """The data do not allow the periods to be drawn: ``kind`` is ``missing_event`` (a context
+    event that dates them is absent; ``event_id`` names it), ``order`` (the record does not start
+    before Wagner's arrival, or the handover is after the cut-off) or ``no_release``."""
+
+    def __init__(self, message: str, kind: str, event_id: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.event_id = event_id
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,8 @@ def cutoff(manifest: dict) -> pd.Timestamp:
     except (KeyError, TypeError) as error:
         raise PeriodError(
             "data/processed/manifest.json: no 'release' date (the record's cut-off): run "
-            "`make data` to rebuild the processed tables"
+            "`make data` to rebuild the processed tables",
+            "no_release",
         ) from error
 
 
@@ -102,7 +109,9 @@ def _event_date(events: pd.DataFrame, event_id: str) -> pd.Timestamp:
     if len(found) != 1:
         raise PeriodError(
             f"data/raw/context_events.csv: column 'event_id': expected one row {event_id!r} "
-            f"to date the periods, found {len(found)}"
+            f"to date the periods, found {len(found)}",
+            "missing_event",
+            event_id,
         )
     return pd.Timestamp(found.iloc[0])
 
@@ -115,7 +124,8 @@ def define(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list
     if not start < arrival < handover <= end:
         raise PeriodError(
             "periods out of order: expected record start < Wagner's arrival month < handover "
-            f"<= cut-off, got {start.date()}, {arrival.date()}, {handover.date()}, {end.date()}"
+            f"<= cut-off, got {start.date()}, {arrival.date()}, {handover.date()}, {end.date()}",
+            "order",
         )
     one_day = pd.Timedelta(days=1)
     return [
