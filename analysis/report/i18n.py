@@ -280,6 +280,7 @@ def _vocabulary() -> Iterator[str]:
         vocab.COORD_PRECISIONS,
         vocab.EVIDENCE_GRADES,
         vocab.TOTAL_SCOPE_KINDS,
+        vocab.TOTAL_MEASURES,
     ):
         yield from mapping.values()
     yield "Not stated"  # the one region that is not a place name
