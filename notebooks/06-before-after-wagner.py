@@ -26,7 +26,7 @@ import html
 
 from IPython.display import HTML, display
 
-from analysis.report import before_after, charts, data, findings, i18n, periods
+from analysis.report import before_after, charts, data, findings, i18n, metrics, periods
 from analysis.report.briefing import HEADLINE_GRADES
 from analysis.report.i18n import _
 
@@ -167,7 +167,7 @@ if span:
 
 # %%
 if span:
-    series = before_after.un_series(processed.published_totals, processed.sources)
+    series = metrics.un_quarterly_series(processed.published_totals, processed.sources)
     by_measure = periods.un_by_measure(series)
     if by_measure:
         quarters = sorted({q for frame in by_measure.values() for q in frame.index})

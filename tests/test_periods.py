@@ -378,7 +378,10 @@ def test_the_un_chart_draws_one_panel_per_measure(span):
     with i18n.using("en"):
         fig = before_after.un_chart(split, span, title="t", source="s")
     titled = [ax.get_title(loc="left") for ax in fig.axes]
-    assert titled == ["Killings", "Extrajudicial or summary executions"]
+    assert titled == [
+        "People killed, in any manner",
+        "Extrajudicial, summary or arbitrary executions",
+    ]
 
 
 # -- the briefing's line -------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.report import charts, i18n, metrics, periods
+from analysis.report import charts, i18n, periods
 from analysis.report.i18n import _
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES
 
@@ -272,10 +272,3 @@ def export_display(exports: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
-
-
-def un_series(totals: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
-    """The UN quarterly series of the published totals (empty when the data hold none)."""
-    if "measure" not in totals or not hasattr(metrics, "un_quarterly_series"):
-        return pd.DataFrame(columns=["quarter", "measure", "count_min", "count_max", "total_id"])
-    return metrics.un_quarterly_series(totals, sources)

@@ -31,18 +31,15 @@ import pandas as pd
 from analysis.pipeline.derive import DOCUMENTING_BODIES
 from analysis.report import metrics
 from analysis.report.i18n import N_
-from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES
+from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, TOTAL_MEASURES
 
 SCOPE_START = pd.Timestamp("2018-01-01")
 ARRIVAL_EVENT = "wagner-arrival"
 HANDOVER_EVENT = "wagner-exit-africa-corps"
 DAYS_PER_MONTH = 365.25 / 12
-# What the UN quarterly series may count; each is drawn and compared only with itself.
-UN_MEASURES: dict[str, str] = {
-    "killings": N_("Killings"),
-    "executions": N_("Extrajudicial or summary executions"),
-    "violations": N_("Violations (executions, torture, arrests and disappearances together)"),
-}
+# What the UN quarterly series may count (labels: analysis.vocab.TOTAL_MEASURES); each is
+# drawn and compared only with itself.
+UN_MEASURES: dict[str, str] = {m: TOTAL_MEASURES[m] for m in metrics.UN_SERIES_MEASURES}
 
 # Period names as headings and as the words of a sentence ("before Wagner's arrival").
 PERIOD_LABELS: dict[str, str] = {
