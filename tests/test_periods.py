@@ -230,12 +230,17 @@ def test_export_rates_count_only_the_months_the_export_covers(span):
     )
     table = periods.export_table(events, span).set_index("period")
     before, wagner, africa_corps = (table.loc[k] for k in periods.PERIOD_LABELS)
-    # Before: 1 June to 30 November 2021, 183 days; Wagner: 1 December 2021 to 31 May 2022.
+    # The events run from June 2021 to May 2022. Before: 1 June to 30 November 2021, 183 days;
+    # Wagner: 1 December 2021 to 31 May 2022, 182 days.
     assert before["months_covered"] == pytest.approx(183 / (365.25 / 12))
     assert wagner["months_covered"] == pytest.approx(182 / (365.25 / 12))
     assert (wagner["events"], wagner["killed_min"], wagner["killed_max"]) == (2, 10, 10)
     assert wagner["rate_min"] == pytest.approx(10 / (182 / (365.25 / 12)))
     assert africa_corps["months_covered"] == 0 and pd.isna(africa_corps["rate_min"])
+    # One event: the export covers its month (February 2024, 29 days), not a single day.
+    single = events.iloc[:1].assign(dataset="ucdp", date_start=pd.Timestamp("2024-02-16"))
+    table = periods.export_table(single, span).set_index("period")
+    assert table.loc["wagner", "months_covered"] == pytest.approx(29 / (365.25 / 12))
 
 
 # -- sentences -----------------------------------------------------------------------------------
@@ -427,3 +432,18 @@ def test_without_the_dating_events_the_page_says_why_and_the_briefing_omits_its_
     with i18n.using("fr"):
         span, note = before_after.draw_periods(late)
     assert span == [] and note.startswith("Le recensement ne commence pas avant")
+
+
+def test_a_period_outside_an_export_s_span_shows_dashes_not_zeros(span):
+    events = pd.DataFrame(
+        {
+            "dataset": ["ucdp"],
+            "date_start": pd.to_datetime(["2024-02-16"]),
+            "civilians_killed_min": [7],
+            "civilians_killed_max": [10],
+        }
+    )
+    with i18n.using("en"):
+        shown = before_after.export_display(periods.export_table(events, span))
+    assert shown.iloc[0, 3:].tolist() == ["–", "–", "–"]  # before Wagner: not covered
+    assert shown.iloc[1, 3:].tolist() == ["1", "7–10", "7.3–10.5"]

@@ -248,8 +248,11 @@ def un_means_display(means: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_display(exports: pd.DataFrame) -> pd.DataFrame:
-    """The exports' per-period rates, each labelled as the export's own."""
+    """The exports' per-period rates, each labelled as the export's own; a period outside an
+    export's span shows dashes, not zeros (the export says nothing about it)."""
     locale = i18n.active()
+    covered = exports["months_covered"] > 0
+    dash = lambda text, ok: text if ok else "–"  # noqa: E731
     return pd.DataFrame(
         {
             _("Export"): [d.upper() for d in exports["dataset"]],
@@ -258,17 +261,17 @@ def export_display(exports: pd.DataFrame) -> pd.DataFrame:
                 locale.decimal(m) for m in exports["months_covered"]
             ],
             _("Events attributed to Malian forces or partners"): [
-                locale.number(n) for n in exports["events"]
+                dash(locale.number(n), ok) for n, ok in zip(exports["events"], covered, strict=True)
             ],
             _("Civilians killed (the export's range)"): [
-                charts.fmt_range(a, b)
-                for a, b in zip(exports["killed_min"], exports["killed_max"], strict=True)
+                dash(charts.fmt_range(a, b), ok)
+                for a, b, ok in zip(
+                    exports["killed_min"], exports["killed_max"], covered, strict=True
+                )
             ],
             _("Per month (the export's)"): [
-                "–" if not m else locale.decimal_range(a, b)
-                for a, b, m in zip(
-                    exports["rate_min"], exports["rate_max"], exports["months_covered"], strict=True
-                )
+                dash(locale.decimal_range(a, b), ok)
+                for a, b, ok in zip(exports["rate_min"], exports["rate_max"], covered, strict=True)
             ],
         }
     )

@@ -209,19 +209,21 @@ def export_table(events: pd.DataFrame, periods: Sequence[Period]) -> pd.DataFram
     """Per export dataset and period: the export's events attributed to Malian state forces,
     their civilian range and its per-month rate.
 
-    An export covers only the span of its own events: a period's months are counted within
-    that span (``months_covered``), and a period outside it has no rate.
+    An export covers only the span of its own events, taken in whole months (from the first
+    day of its first event's month to the last day of its last event's month): a period's months
+    are counted within that span (``months_covered``), and a period outside it has no rate.
     """
     rows = []
     for dataset, part in events.groupby("dataset", sort=True):
-        first, last = part["date_start"].min(), part["date_start"].max()
+        first = part["date_start"].min().to_period("M").start_time
+        last = part["date_start"].max().to_period("M").end_time.normalize()
         period_of = assign(part["date_start"], periods)
         for period in periods:
             start, end = max(period.start, first), min(period.end, last)
             covered = Period(period.key, start, end).months if start <= end else 0.0
             inside = part[period_of == period.key]
-            lo = int(inside["civilians_killed_min"].sum())
-            hi = int(inside["civilians_killed_max"].sum())
+            killed = metrics.range_total(inside)
+            lo, hi = killed["min"], killed["max"]
             rows.append(
                 {
                     "dataset": dataset,
