@@ -67,6 +67,7 @@ if span:
         ),
         findings.incidents_comparison(table, keys[0], keys[1]),
         findings.rate_comparison(table, keys[0], keys[1]),
+        findings.rate_ratio_sentence(table, keys[0], keys[1]),
         findings.rate_comparison(table, keys[1], keys[2]),
         findings.first_drone_sentence(table),
         findings.coverage_comparison(table, keys),
@@ -76,7 +77,7 @@ if span:
             "be to come."
         ).format(latest=L.date(latest), cutoff=L.date(span[-1].end)),
     ]
-    display(HTML("".join(f"<p>{html.escape(s)}</p>" for s in sentences)))
+    display(HTML("".join(f"<p>{html.escape(s)}</p>" for s in sentences if s)))
 
 # %% [markdown]
 # ## Period by period

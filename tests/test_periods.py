@@ -267,6 +267,20 @@ def test_a_change_is_claimed_only_when_the_ranges_do_not_overlap(first, second, 
     assert periods.change(first, second) == verdict
 
 
+def test_the_ratio_of_two_rate_ranges_pairs_opposite_ends():
+    # 24.8-37.7 a month against 3.1-3.6: 24.8 / 3.6 = 6.89 and 37.7 / 3.1 = 12.16.
+    low, high = periods.ratio_range((3.1, 3.6), (24.8, 37.7))
+    assert (round(low, 2), round(high, 2)) == (6.89, 12.16)
+    assert periods.ratio_range((0.0, 2.0), (5.0, 6.0)) is None
+    with i18n.using("en"):
+        sentence = findings.rate_ratio_sentence(
+            rates((3.1, 3.6), (24.8, 37.7)), "before_wagner", "wagner"
+        )
+        none = findings.rate_ratio_sentence(rates((0, 1), (2, 3)), "before_wagner", "wagner")
+    assert "is 6.9–12.2 times the rate before Wagner's arrival" in sentence
+    assert none is None
+
+
 def test_the_rate_sentence_says_rose_fell_or_overlap_from_the_figures():
     with i18n.using("en"):
         rose = findings.rate_comparison(

@@ -252,6 +252,17 @@ def change(first: tuple[float, float], second: tuple[float, float]) -> str:
     return "overlap"
 
 
+def ratio_range(
+    first: tuple[float, float], second: tuple[float, float]
+) -> tuple[float, float] | None:
+    """How many times ``first`` the range ``second`` is, as a range: from the second's lowest
+    over the first's highest to the second's highest over the first's lowest. None when the
+    first's lowest reading is zero (no ratio can be given)."""
+    if first[0] <= 0 or first[1] <= 0:
+        return None
+    return second[0] / first[1], second[1] / first[0]
+
+
 def un_by_measure(series: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The UN quarterly series split by what it counts, one frame per measure indexed by the
     quarter's first day: like is compared only with like.
