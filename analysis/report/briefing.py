@@ -117,6 +117,27 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
     }
 
 
+def period_rates(processed: data.Processed, grades=HEADLINE_GRADES) -> dict | None:
+    """Civilians reported killed per month in each period (before Wagner, Wagner, Africa
+    Corps), as worded ranges, for the briefing's line that links to the period page; None when
+    the data do not allow the periods to be drawn (the page says why)."""
+    from analysis.report import before_after, periods
+
+    span, _unavailable = before_after.draw_periods(processed)
+    if not span:
+        return None
+    table = periods.period_table(processed.incidents, span, grades)
+    locale = i18n.active()
+    return {
+        "href": before_after.PAGE,
+        "rates": {
+            key: locale.decimal_range(row["rate_min"], row["rate_max"])
+            for key, row in table.iterrows()
+        },
+        "when": {p.key: before_after.period_dates(p) for p in span},
+    }
+
+
 def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.Chart:
     chosen = metrics.filter_grades(processed.incidents, grades)
     quarters = chosen.assign(month=chosen["date_start"].dt.to_period("Q").dt.to_timestamp())
@@ -214,6 +235,7 @@ def render_index(
         kinds=translated(SOURCE_KINDS),
         number=locale.number,
         timeline=timeline_chart(processed)._repr_html_(),
+        periods=period_rates(processed),
         pages=pages,
         sources=sources,
         build_date=build_date(),
@@ -291,6 +313,7 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
                 if isinstance(row["perpetrator_reported"], str)
                 else None,
                 "from_record": row["perpetrator_basis"] == "recorded_wording",
+                "from_translation": row["perpetrator_basis"] == "translated_copy",
                 "date_note": note if isinstance(note, str) else None,
             }
         )
