@@ -20,6 +20,7 @@
 # (None: the project's data/processed; "en": English).
 PROCESSED = None
 LANG = "en"
+TABLES = ["incidents", "context_events", "manifest", "published_totals", "sources", "events"]
 
 # %%
 import html
