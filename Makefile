@@ -39,6 +39,8 @@ export UV_PROJECT_ENVIRONMENT := $(CURDIR)/$(VENV)
 # Which outputs to rebuild is decided in Python, not by make: `make data` and `make report` always
 # run the build planner (docs/architecture.md), which does nothing, quickly, when all is current.
 PAGES := $(wildcard reports/*.html reports/fr/*.html)
+# The PDFs are written atomically by our own code: a failed print keeps the previous one.
+.PRECIOUS: reports/briefing.pdf reports/fr/briefing.pdf
 
 .PHONY: help env data report lab serve explain test test-fast lint format check bench clean distclean fetch-acled fetch-ucdp pdf messages
 

@@ -1,12 +1,13 @@
-"""Forked children from one warm process, with the standard library: ``multiprocessing``'s fork
-server, which imports ``analysis.report.warm`` once and forks a child per job. Each job runs in
-its own process, as in a fresh kernel; docs/architecture.md explains the choice."""
+"""Children forked from one warm process, with the standard library: ``multiprocessing``'s fork
+server imports ``analysis.report.warm`` once and forks a child per job (docs/architecture.md)."""
 
 from __future__ import annotations
 
 import importlib
 import multiprocessing
 import os
+import sys
+import traceback
 from multiprocessing import forkserver
 from typing import Any
 
@@ -25,13 +26,12 @@ class RemoteError(Exception):
     """A job raised in its child; ``ename`` and ``remote_traceback`` describe it."""
 
     def __init__(self, ename: str, message: str, remote_traceback: str):
-        self.ename = ename
-        self.remote_traceback = remote_traceback
+        self.ename, self.remote_traceback = ename, remote_traceback
         super().__init__(message)
 
 
 class Pool:
-    """The fork server, started with ``env`` as its whole environment (and so every child's)."""
+    """A new fork server, started with ``env`` as its whole environment (and every child's)."""
 
     def __init__(self, env: dict[str, str]):
         self.env = env
@@ -40,15 +40,15 @@ class Pool:
         saved = dict(os.environ)
         os.environ.clear()
         os.environ.update(env)
-        try:  # a new server, with this environment; it imports while the build goes on
+        try:  # returns at once: the server imports while the build goes on
             forkserver._forkserver._stop()
             forkserver.ensure_running()
         finally:
             os.environ.clear()
             os.environ.update(saved)
 
-    def call(self, function: str, *args: Any, timeout: float = CELL_TIMEOUT, on_progress=None):
-        """``module:function(*args, progress=...)`` in a new child; its result, or
+    def call(self, function: str, *args: Any, timeout: float = CELL_TIMEOUT):
+        """``module:function(*args, progress=...)`` in a new child: its result, or
         ``RemoteError`` (it raised) or ``WorkerDied`` (it died, or was silent ``timeout`` s)."""
         if forkserver._forkserver._forkserver_pid is None:  # never restarted with os.environ
             raise WorkerDied("the fork server was stopped")
@@ -70,8 +70,6 @@ class Pool:
                     raise WorkerDied("its process ended without a result", progress) from None
                 if kind == "progress":
                     progress = value[0]
-                    if on_progress:
-                        on_progress(progress)
                 elif kind == "ok":
                     return value[0]
                 else:
@@ -81,18 +79,15 @@ class Pool:
             child.join()
 
     def close(self) -> None:
-        """Stop the fork server (it also stops when this process ends)."""
         forkserver._forkserver._stop()
 
 
 def _child(conn, function: str, args: tuple, env: dict[str, str]) -> None:
-    import traceback
-
     os.environ.clear()
     os.environ.update(env)
     try:
-        if "numpy" in __import__("sys").modules:  # a fresh kernel has its own random state
-            __import__("numpy").random.seed()
+        if "numpy" in sys.modules:  # a fresh kernel has its own random state
+            importlib.import_module("numpy").random.seed()
         module, _, name = function.partition(":")
         target = getattr(importlib.import_module(module), name)
         result = target(*args, progress=lambda value: conn.send(("progress", value)))
