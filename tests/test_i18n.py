@@ -9,7 +9,7 @@ import pytest
 
 from analysis import paths
 from analysis.report import charts, i18n
-from analysis.report.notebooks import edition_href
+from analysis.report.pages import edition_href
 from tests.conftest import ROOT
 
 NNBSP, NBSP = "\u202f", "\u00a0"

@@ -161,11 +161,10 @@ def test_adding_then_removing_an_export(copy):
     assert DATA_STEP not in result.stdout
     assert "No ACLED or UCDP export was present" in page.read_text()
     # The pages that read exports run again; the others show the inputs in their footer only.
-    assert sorted(built_pages(result, "executed")) == [
-        f"reports/{lang}0{n}-{name}.html"
-        for lang in ("", "fr/")
-        for n, name in ((1, "data-quality"), (5, "cross-source"))
-    ]
+    executed = {Path(p).name for p in built_pages(result, "executed")}
+    assert {"01-data-quality.html", "05-cross-source.html"} <= executed
+    assert not executed & {"02-casualties-over-time.html", "04-geography.html"}
+    assert "reports/02-casualties-over-time.html" in built_pages(result, "exported")
     exports.rmdir()
 
 
