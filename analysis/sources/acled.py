@@ -75,6 +75,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.errors import DataError, Problem
+from analysis.rules import IN_FUTURE, RULES, in_future
 from analysis.sources.actors import (
     PERPETRATOR_ROLES,
     Actors,
@@ -94,12 +95,10 @@ from analysis.sources.exports import (
     header_records,
     is_hxl_row,
     normalise_names,
-    outside_mali,
     parse_int,
     provenance,
     read_text_frame,
 )
-from analysis.vocab import today
 
 COLUMNS_2023 = [
     "event_id_cnty",
@@ -328,7 +327,7 @@ def read_acled(
         "event_date is not a date (expected 2025-05-16 or 16 May 2025): "
         + m["event_date"].fillna(""),
     )
-    rej.add(date > today(), "event_date is in the future")
+    rej.add(in_future(date), f"event_date {IN_FUTURE}")
     too_early = date < pd.Timestamp(EARLIEST_EXPORT_DATE)
     rej.add(too_early, f"event_date is before {EARLIEST_EXPORT_DATE}")
 
@@ -344,7 +343,7 @@ def read_acled(
         "latitude/longitude is not a number",
     )
     rej.add(lat.isna() != lon.isna(), "only one of latitude/longitude is given")
-    rej.add(outside_mali(lat, lon), "coordinates are outside Mali")
+    rej.broke(RULES["inside_mali"], latitude=lat, longitude=lon)
 
     time_native = m["time_precision"].str.replace(r"\.0$", "", regex=True)
     geo_native = m["geo_precision"].str.replace(r"\.0$", "", regex=True)
