@@ -17,18 +17,16 @@ PROCESSED = None
 LANG = "en"
 
 # %%
-import html
-
-import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, i18n, metrics
+from analysis.report import charts, data, i18n, metrics, tables
 from analysis.report.i18n import _
+from analysis.vocab import HEADLINE_GRADES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 events = processed.context_events
-incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
+incidents = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
 monthly = metrics.monthly_range(incidents, "civilians_killed")
 children = metrics.monthly_range(incidents, "children_killed", months=monthly.index)
 peak, peak_min, peak_max = metrics.peak_month(monthly)
@@ -93,57 +91,13 @@ charts.show(
 )
 
 # %%
-widest, claims = metrics.widest_disagreement(incidents, processed.claims)
-claim_table = pd.DataFrame(
-    {
-        _("Source"): claims["publisher"],
-        _("Their words"): claims["source_wording"],
-        _("Recorded as"): [
-            charts.fmt_range(int(a), int(b))
-            for a, b in zip(claims["count_min"], claims["count_max"], strict=True)
-        ],
-        # The range rule: a party's claim counts only where no independent source gave one.
-        _("Counts towards the range"): claims["counts_towards_range"].map(
-            {
-                True: _("yes"),
-                False: _("no: a party to the conflict, and independent figures exist"),
-            }
-        ),
-    }
-)
-widest_range = charts.fmt_range(
-    int(widest["civilians_killed_min"]), int(widest["civilians_killed_max"])
-)
-place = widest["locality"] if pd.notna(widest["locality"]) else widest["incident_id"]
-HTML(
-    "<p>"
-    + _("{place}, {month}: the incident range is {range} civilians killed.").format(
-        place=html.escape(str(place)), month=L.month(widest["date_start"]), range=widest_range
-    )
-    + "</p>"
-    + charts.table_html(claim_table)
-)
+HTML(tables.widest_disagreement(incidents, processed.claims))
 
 # %% [markdown]
 # ## Year by year
 
 # %%
-yearly = metrics.yearly_range(incidents)
-table = pd.DataFrame(
-    {
-        _("Year"): yearly.index,
-        _("Incidents"): [L.number(n) for n in yearly["incidents"]],
-        _("Civilians reported killed"): [
-            charts.fmt_range(a, b)
-            for a, b in zip(yearly["killed_min"], yearly["killed_max"], strict=True)
-        ],
-        _("of whom children (where stated)"): [
-            charts.fmt_range(a, b)
-            for a, b in zip(yearly["children_min"], yearly["children_max"], strict=True)
-        ],
-    }
-)
-HTML(charts.table_html(table))
+HTML(charts.table_html(tables.yearly_ranges(incidents)))
 
 # %% [markdown]
 # ## Context events on the charts
@@ -153,20 +107,4 @@ HTML(charts.table_html(table))
 # in `data/raw/context_events.csv`.
 
 # %%
-numbered = events.merge(
-    charts.number_events(events, monthly.index.min())[["event_id", "number"]],
-    on="event_id",
-    how="left",
-).sort_values("date")
-HTML(
-    charts.table_html(
-        pd.DataFrame(
-            {
-                _("No."): numbered["number"].map(lambda n: "–" if pd.isna(n) else str(int(n))),
-                _("Date"): numbered["date"].map(L.iso),
-                _("Event"): L.column(numbered, "label"),
-                _("What happened"): L.column(numbered, "description"),
-            }
-        )
-    )
-)
+HTML(charts.table_html(tables.context_events(events, monthly.index.min())))

@@ -19,32 +19,23 @@ PROCESSED = None
 LANG = "en"
 
 # %%
-import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, geo, i18n, metrics
+from analysis.report import charts, data, geo, i18n, metrics, tables
 from analysis.report.i18n import _
+from analysis.vocab import HEADLINE_GRADES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
-incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
+incidents = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
 by_region = metrics.range_by(incidents, "region")
 placed = by_region.drop(index="Not stated", errors="ignore")
 top = placed.index[0]
 top_range = charts.fmt_range(int(placed.loc[top, "min"]), int(placed.loc[top, "max"]))
-# Region names are place names; only "Not stated" is a word to translate.
-region_labels = {r: _(r) if r == "Not stated" else r for r in by_region.index}
+region_labels = tables.region_labels(by_region.index)
 
 # %%
-places = geo.region_points(processed).merge(
-    placed.reset_index(), on="region", how="inner", validate="one_to_one"
-)
-places = places.assign(
-    name=places["region"],
-    label=[
-        charts.fmt_range(int(a), int(b)) for a, b in zip(places["min"], places["max"], strict=True)
-    ],
-)
+places = geo.region_circles(processed, placed)
 fig = charts.map_chart(
     geo.outline(processed),
     places,
@@ -86,7 +77,4 @@ charts.show(
 # ## Incidents per region and year
 
 # %%
-table = pd.crosstab(incidents["region"], incidents["year"], margins=True, margins_name="All")
-table.columns.name = None
-table = table.rename(index=region_labels | {"All": _("All")}, columns={"All": _("All")})
-HTML(charts.table_html(table.reset_index(names=_("Region"))))
+HTML(charts.table_html(tables.incidents_by_region_and_year(incidents)))

@@ -109,3 +109,38 @@ def lowercase_first(phrase: str) -> str:
     if i18n.active().lang == "fr" and phrase[:1].isupper() and not phrase[1:2].isupper():
         return phrase[:1].lower() + phrase[1:]
     return phrase
+
+
+# One title and one alt text per grouping: the words around the name differ per language and
+# kind of group.
+_LEADER_SENTENCES = {
+    "operation_type": (
+        N_("{name}: {range} civilians reported killed, the most of any type of operation"),
+        N_(
+            "By type of operation, {name} accounts for the most civilians reported killed: "
+            "{range}, {share} of the lowest total."
+        ),
+    ),
+    "perpetrator_group": (
+        N_("{name}: {range} civilians reported killed, the most of any alleged perpetrator"),
+        N_(
+            "By alleged perpetrator, {name} accounts for the most civilians reported killed: "
+            "{range}, {share} of the lowest total."
+        ),
+    ),
+}
+
+
+def range_leader(table: pd.DataFrame, column: str, labels: dict[str, str]) -> tuple[str, str]:
+    """Title and alt text naming the group with the most civilians reported killed in a
+    ``metrics.range_by`` table (sorted, largest first), with its range and share of the total."""
+    locale = i18n.active()
+    top = table.index[0]
+    name = labels.get(top, top)
+    top_range = locale.range(int(table["min"].iloc[0]), int(table["max"].iloc[0]))
+    share = locale.percent(table["min"].iloc[0] / max(1, table["min"].sum()))
+    title, alt = _LEADER_SENTENCES[column]
+    return (
+        _(title).format(name=name, range=top_range),
+        _(alt).format(name=name, range=top_range, share=share),
+    )
