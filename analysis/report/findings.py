@@ -11,7 +11,7 @@ import pandas as pd
 
 from analysis.report import i18n
 from analysis.report.i18n import N_, _
-from analysis.vocab import OPERATION_TYPES
+from analysis.vocab import HEADLINE_GRADES, OPERATION_TYPES
 
 
 def share_text(part: float, whole: float) -> str:
@@ -20,7 +20,7 @@ def share_text(part: float, whole: float) -> str:
 
 def grades_title(by_grade: pd.Series) -> str:
     """e.g. '85% of incidents rest on human-rights, UN or wire reporting (grades A and B)'."""
-    documented = int(by_grade.get("A", 0)) + int(by_grade.get("B", 0))
+    documented = sum(int(by_grade.get(grade, 0)) for grade in HEADLINE_GRADES)
     share = share_text(documented, int(by_grade.sum()))
     return _(
         "{share} of incidents rest on human-rights, UN or wire reporting (grades A and B)"
