@@ -7,7 +7,8 @@ exports go through ``analysis.sources.acled.read_acled``: a bad row is quarantin
 ``rejected`` with its line and reason and counted in ``provenance["rows_rejected"]``; a file that
 is not an ACLED export at all is refused with a DataError.
 
-The README's troubleshooting section lists every case below with what the user sees.
+docs/troubleshooting.md is generated from this catalogue (tools/troubleshooting.py), so it lists
+every case below with exactly what the user sees.
 """
 
 from __future__ import annotations
