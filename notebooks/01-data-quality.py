@@ -53,19 +53,7 @@ fig = charts.stacked_counts_chart(
     xlabel=_("Year in which the incident started"),
     bar_width=250,
 )
-best_year = by_year_grade.sum(axis=1).idxmax().year
-charts.show(
-    fig,
-    alt=_(
-        "Incidents per year by evidence grade; {year} holds the most incidents. "
-        "Grades: A {a}, B {b}, C {c}."
-    ).format(
-        year=best_year,
-        a=L.number(by_year_grade["A"].sum()),
-        b=L.number(by_year_grade["B"].sum()),
-        c=L.number(by_year_grade["C"].sum()),
-    ),
-)
+charts.show(fig, alt=findings.grades_alt(by_year_grade))
 
 # %%
 HTML(charts.table_html(tables.quality_checks(incidents)))

@@ -19,7 +19,7 @@ LANG = "en"
 # %%
 from IPython.display import HTML
 
-from analysis.report import charts, data, i18n, metrics, tables
+from analysis.report import charts, data, findings, i18n, metrics, tables
 from analysis.report.i18n import _
 from analysis.vocab import HEADLINE_GRADES
 
@@ -29,13 +29,12 @@ events = processed.context_events
 incidents = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
 monthly = metrics.monthly_range(incidents, "civilians_killed")
 children = metrics.monthly_range(incidents, "children_killed", months=monthly.index)
-peak, peak_min, peak_max = metrics.peak_month(monthly)
-total = metrics.range_total(incidents)
 
 # %%
+title, alt = findings.monthly_peak(monthly, metrics.range_total(incidents))
 fig = charts.monthly_range_chart(
     monthly,
-    title=_("Reported civilian deaths peaked in {month}").format(month=L.month(peak)),
+    title=title,
     ylabel=_("Civilians reported killed per month"),
     source=_(
         "Source: project compilation of Human Rights Watch, Amnesty International, UN and media "
@@ -45,18 +44,7 @@ fig = charts.monthly_range_chart(
     events=events,
     subset=children,
 )
-charts.show(
-    fig,
-    alt=_(
-        "Reported civilian deaths peaked in {month} with {peak} civilians reported killed that "
-        "month; over the whole period sources reported {total}. Monthly ranges with numbered "
-        "context events."
-    ).format(
-        month=L.month(peak),
-        peak=charts.fmt_range(peak_min, peak_max),
-        total=charts.fmt_range(total["min"], total["max"]),
-    ),
-)
+charts.show(fig, alt=alt)
 
 # %% [markdown]
 # ## Cumulative toll
@@ -66,29 +54,17 @@ charts.show(
 
 # %%
 cumulative = metrics.cumulative_range(monthly)
-end = cumulative.iloc[-1]
-end_range = charts.fmt_range(int(end["min"]), int(end["max"]))
+title, alt = findings.cumulative_total(monthly, cumulative)
 fig = charts.cumulative_band_chart(
     cumulative,
-    title=_("Reported civilian deaths add up to {range}").format(range=end_range),
+    title=title,
     ylabel=_("Civilians reported killed, cumulative"),
     source=_(
         "Source: project compilation (grades A and B). Band: running sums of minimums and maximums."
     ),
     events=events,
 )
-charts.show(
-    fig,
-    alt=_(
-        "Reported civilian deaths add up to {range} between {first} and {last}; the band is "
-        "widest after the step of {peak}."
-    ).format(
-        range=end_range,
-        first=L.month(monthly.index.min()),
-        last=L.month(monthly.index.max()),
-        peak=L.month(peak),
-    ),
-)
+charts.show(fig, alt=alt)
 
 # %%
 HTML(tables.widest_disagreement(incidents, processed.claims))

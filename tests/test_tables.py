@@ -190,3 +190,32 @@ def test_region_circles_keep_regions_with_a_point_and_label_their_range(incident
     circles = geo.region_circles(Processed(), ranges)
     assert circles.set_index("region")["label"].to_dict() == {"Mopti": "1,205–1,509", "Ségou": "1"}
     assert circles["name"].tolist() == circles["region"].tolist()
+
+
+def test_grades_alt_names_the_busiest_year_and_each_grade(incidents):
+    by_year = metrics.yearly_counts(incidents, "evidence_grade", ["A", "B", "C"])
+    assert findings.grades_alt(by_year).endswith(
+        "2022 holds the most incidents. Grades: A 3, B 0, C 1."
+    )
+
+
+def test_monthly_peak_and_cumulative_total_follow_the_data(incidents):
+    monthly = metrics.monthly_range(incidents)
+    title, alt = findings.monthly_peak(monthly, metrics.range_total(incidents))
+    assert title == "Reported civilian deaths peaked in May 2024"
+    assert "with 1,200–1,500 civilians reported killed that month" in alt
+    assert "sources reported 1,207–1,511" in alt
+    title, alt = findings.cumulative_total(monthly, metrics.cumulative_range(monthly))
+    assert title == "Reported civilian deaths add up to 1,207–1,511"
+    assert "between January 2022 and June 2024" in alt and alt.endswith("step of May 2024.")
+
+
+def test_region_titles_name_the_first_and_second_regions(incidents):
+    placed = metrics.range_by(incidents, "region").drop(index="Not stated")
+    title, alt = findings.region_map(placed)
+    assert title == "Most civilians were reported killed in Mopti region"
+    assert "with 1,205–1,509 civilians" in alt
+    title, alt = findings.region_ranking(placed)
+    assert title == "Mopti leads, ahead of Ségou"
+    with i18n.using("fr"):
+        assert findings.region_ranking(placed)[0] != title
