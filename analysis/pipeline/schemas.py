@@ -14,8 +14,8 @@ from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
 from analysis.pipeline.derive import derive_perpetrators, resolve_regions
-from analysis.rules import IN_FUTURE, RULES, in_future
 from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.exports import (
     DATASETS,
     EARLIEST_EXPORT_DATE,
@@ -65,7 +65,7 @@ def not_in_future(series: pd.Series) -> pd.Series:
 def _row_check(name: str):
     """A model's check across columns, taken from the rule registry and named after the rule
     (the validation report finds its wording and columns by that name)."""
-    rule = RULES[name]
+    rule = CHECKS[name]
 
     def check(cls, df: pd.DataFrame) -> pd.Series:
         return rule.holds(df)

@@ -16,7 +16,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.errors import DataError, Problem, shorten
-from analysis.rules import RULES
+from analysis.sources.checks import CHECKS
 
 _INT = re.compile(r"^[+-]?\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -83,7 +83,7 @@ def _failure_problems(exc: pa.errors.SchemaErrors, raw: pd.DataFrame, file: str)
                     )
                 )
             continue
-        rule = RULES.get(getattr(check, "name", None))
+        rule = CHECKS.get(getattr(check, "name", None))
         if rule is not None and "column" in cases:
             columns = rule.columns
             for line in dict.fromkeys(lines):
@@ -165,7 +165,7 @@ def validate_table(
 def _swapped_coordinates(typed: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Problem]:
     """Points that fall outside Mali but inside it the other way round get a problem saying
     so, beside the range problems that give the values."""
-    rule = RULES["coordinates_swapped"]
+    rule = CHECKS["coordinates_swapped"]
     if not set(rule.columns) <= set(typed.columns):
         return []
     return [

@@ -75,7 +75,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.errors import DataError, Problem
-from analysis.rules import IN_FUTURE, RULES, in_future
 from analysis.sources.actors import (
     PERPETRATOR_ROLES,
     Actors,
@@ -85,6 +84,7 @@ from analysis.sources.actors import (
     split_actors,
     unclassified_actors,
 )
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.csvio import display_name, duplicated_columns
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
@@ -343,7 +343,7 @@ def read_acled(
         "latitude/longitude is not a number",
     )
     rej.add(lat.isna() != lon.isna(), "only one of latitude/longitude is given")
-    rej.broke(RULES["inside_mali"], latitude=lat, longitude=lon)
+    rej.broke(CHECKS["inside_mali"], latitude=lat, longitude=lon)
 
     time_native = m["time_precision"].str.replace(r"\.0$", "", regex=True)
     geo_native = m["geo_precision"].str.replace(r"\.0$", "", regex=True)

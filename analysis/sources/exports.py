@@ -29,7 +29,7 @@ import pyarrow.compute as pac
 import pyarrow.csv as pcsv
 
 from analysis.errors import DataError, Problem
-from analysis.rules import Rule
+from analysis.sources.checks import RowCheck
 from analysis.sources.csvio import display_name
 
 DATASETS = ("acled", "ucdp")
@@ -111,7 +111,7 @@ class Rejections:
         sep = self.reasons.where(self.reasons.eq(""), self.reasons + "; ")
         self.reasons = self.reasons.mask(mask, sep + text.reindex(self.index).astype("str"))
 
-    def broke(self, rule: Rule, **columns: pd.Series) -> None:
+    def broke(self, rule: RowCheck, **columns: pd.Series) -> None:
         """Quarantine the rows that break a registered rule, with the rule's own words;
         ``columns`` gives the rule's columns under their names in this file."""
         self.add(rule.broken(pd.DataFrame(columns, index=self.index)), rule.message)

@@ -6,6 +6,8 @@ failed check up here by that name to find its wording and the columns to show; t
 third-party exports (``analysis.sources``) quarantine rows with the same tests. A rule's test
 returns True on the rows that break it; a missing value never breaks a rule (whether a cell may
 be empty is the schema's business).
+
+The registry sits with the readers, the first stage, so that both stages can import it.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ Test = Callable[[pd.DataFrame], pd.Series]
 
 
 @dataclass(frozen=True)
-class Rule:
+class RowCheck:
     """One rule over the columns of a row."""
 
     name: str
@@ -69,54 +71,54 @@ def _allegation_code(df: pd.DataFrame) -> pd.Series:
     return ~((named & present) | (~named & df["perpetrator"].isna()))
 
 
-def _rules(*rules: Rule) -> dict[str, Rule]:
-    return {rule.name: rule for rule in rules}
+def _registry(*checks: RowCheck) -> dict[str, RowCheck]:
+    return {check.name: check for check in checks}
 
 
-RULES: dict[str, Rule] = _rules(
-    Rule(
+CHECKS: dict[str, RowCheck] = _registry(
+    RowCheck(
         "count_range",
         "count_min is greater than count_max",
         ("count_min", "count_max"),
         _after("count_min", "count_max"),
     ),
-    Rule(
+    RowCheck(
         "civilians_killed_range",
         "civilians_killed_min is greater than civilians_killed_max",
         ("civilians_killed_min", "civilians_killed_max"),
         _after("civilians_killed_min", "civilians_killed_max"),
     ),
-    Rule(
+    RowCheck(
         "date_order",
         "date_end is before date_start",
         ("date_start", "date_end"),
         _after("date_start", "date_end"),
     ),
-    Rule(
+    RowCheck(
         "period_order",
         "period_end is before period_start",
         ("period_start", "period_end"),
         _after("period_start", "period_end"),
     ),
-    Rule(
+    RowCheck(
         "coordinates_together",
         "latitude, longitude, coord_precision and coord_source must be given together",
         ("latitude", "longitude", "coord_precision", "coord_source"),
         _not_together,
     ),
-    Rule(
+    RowCheck(
         "inside_mali",
         "coordinates are outside Mali",
         ("latitude", "longitude"),
         _outside_mali,
     ),
-    Rule(
+    RowCheck(
         "coordinates_swapped",
         "latitude and longitude look swapped: they fall in Mali the other way round",
         ("latitude", "longitude"),
         _swapped,
     ),
-    Rule(
+    RowCheck(
         "allegation_code",
         "perpetrator (code) and perpetrator_reported (the source's words) are required when the "
         "source alleges, relays or denies, and must be empty when it names no force or was not "
@@ -124,25 +126,25 @@ RULES: dict[str, Rule] = _rules(
         ("allegation", "perpetrator", "perpetrator_reported"),
         _allegation_code,
     ),
-    Rule(
+    RowCheck(
         "unknown_when_not_reached",
         "allegation 'unknown' goes with perpetrator_basis 'not_reached', and only with it",
         ("allegation", "perpetrator_basis"),
         lambda df: df["allegation"].eq("unknown") != df["perpetrator_basis"].eq("not_reached"),
     ),
-    Rule(
+    RowCheck(
         "date_note_given",
         "date_note is required when date_reported is given",
         ("date_reported", "date_note"),
         lambda df: df["date_reported"].notna() & df["date_note"].isna(),
     ),
-    Rule(
+    RowCheck(
         "date_note_fr_given",
         "date_note_fr is given exactly when date_note is",
         ("date_note", "date_note_fr"),
         lambda df: df["date_note"].isna() != df["date_note_fr"].isna(),
     ),
-    Rule(
+    RowCheck(
         "month_of_period",
         "month is not the first day of period_start's month",
         ("period_start", "month"),
