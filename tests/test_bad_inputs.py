@@ -28,9 +28,10 @@ import pytest
 from analysis import clean
 from analysis.errors import DataError, shorten
 from analysis.pipeline import schemas
+from analysis.pipeline.validation import MEASURE_OUTCOME_ERROR
 from analysis.sources.acled import read_acled
 from analysis.sources.actors import load_actor_map
-from analysis.vocab import PERPETRATORS, VICTIM_GROUPS
+from analysis.vocab import PERPETRATORS, TOTAL_MEASURES, VICTIM_GROUPS
 from tests.conftest import FIXTURES, ROOT
 
 # --------------------------------------------------------------------------------------------
@@ -109,6 +110,11 @@ def append(name: str, row: str) -> Change:
         path.write_text(path.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
 
     return apply
+
+
+def append_file(name: str, text: str) -> Change:
+    """Write a new (optional) table."""
+    return lambda raw: (raw / name).write_text(text + "\n", encoding="utf-8")
 
 
 def rewrite(name: str, make: Callable[[str], bytes]) -> Change:
@@ -474,6 +480,54 @@ CASES = [
         },
     ),
     Case(
+        "total-unknown-measure",
+        edit("published_totals.csv", "civilians,killed,killings", "civilians,killed,deaths"),
+        {
+            (
+                "published_totals.csv",
+                2,
+                "measure",
+                "deaths",
+                f"value is not one of the allowed codes {list(TOTAL_MEASURES)}",
+            )
+        },
+    ),
+    Case(
+        "total-measure-against-outcome",
+        edit(
+            "published_totals.csv",
+            "civilians,killed,killings",
+            "civilians,killed,injured_or_missing",
+        ),
+        {
+            (
+                "published_totals.csv",
+                2,
+                "measure/outcome",
+                "measure=injured_or_missing, outcome=killed",
+                MEASURE_OUTCOME_ERROR,
+            )
+        },
+    ),
+    Case(
+        "out-of-scope-event-citing-unknown-source",
+        append_file(
+            "out_of_scope.csv",
+            "event_id,date,place,what,what_fr,reason,reason_fr,source_id\n"
+            "gamma-2020-07,2020-07-10,Gamma,Fictional protest.,Manifestation fictive.,"
+            "Not an operation.,Pas une opération.,ghost-20220101",
+        ),
+        {
+            (
+                "out_of_scope.csv",
+                2,
+                "source_id",
+                "ghost-20220101",
+                "refers to an id not found in sources",
+            )
+        },
+    ),
+    Case(
         "coordinate-not-a-number",
         edit("incidents.csv", COORDS, COORDS.replace("14.1", "14.1N")),
         {("incidents.csv", 2, "latitude", "14.1N", "not a number")},
@@ -822,6 +876,15 @@ GUIDE: dict[str, dict[str, tuple[str, str]]] = {
             "a victim group not in the list",
             "Use a listed code (`analysis/vocab.py`).",
         ),
+        "total-unknown-measure": (
+            "a published total's measure not in the list",
+            "Use a listed measure (`TOTAL_MEASURES` in `analysis/vocab.py`).",
+        ),
+        "total-measure-against-outcome": (
+            "a count of the injured or missing recorded as killed",
+            "Record killings, executions and violations as `killed`; injured_or_missing as "
+            "`injured` or `missing`.",
+        ),
         "id-wrong-form": ("`Alpha 2022`", "Use lower case, digits and hyphens."),
         "url-not-http": ("`javascript:alert(1)`", "Only http(s) links are accepted."),
     },
@@ -841,6 +904,10 @@ GUIDE: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "context-event-unknown-source": (
             "a context event citing an unknown source",
+            "Add the source or fix the id.",
+        ),
+        "out-of-scope-event-citing-unknown-source": (
+            "an out-of-scope event citing an unknown source",
             "Add the source or fix the id.",
         ),
         "incident-without-claims": ("an incident with no claim", "Add its claims."),

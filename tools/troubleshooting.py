@@ -60,7 +60,7 @@ and rejected, and a count per reason). Nothing is dropped silently. Each case ch
 of a valid row; the reasons of a row that breaks several rules are joined with `; `.
 """
 
-FILES = """\
+REFUSED_FILES = """\
 ### A file that is not a usable ACLED export: the build stops
 
 Reported like a curated table, with the file named. UTF-8 with a byte-order mark and CRLF line
@@ -85,6 +85,7 @@ def _seen(expected) -> str:
 
 
 def page() -> str:
+    from analysis.sources.curated import FILES
     from tests import test_bad_inputs as catalogue
 
     cases = {case.id: case for case in [*catalogue.CASES, catalogue.DANGLING_SOURCE]}
@@ -105,8 +106,9 @@ def page() -> str:
         "",
         "These give the same tables as a clean file: "
         + ", ".join(name.replace("-", " ") for name in catalogue.ACCEPTED)
-        + "; and an optional table (`context_events`, `published_totals`, `changelog`, "
-        "`allegations`) with a header only, or absent.",
+        + "; and an optional table ("
+        + ", ".join(f"`{name}`" for name, (_file, required) in FILES.items() if not required)
+        + ") with a header only, or absent.",
         "",
         EXPORTS,
         "| case | cell changed | reason recorded for the row |",
@@ -123,7 +125,7 @@ def page() -> str:
                 + changes["event_date"]
             )
         out.append(f"| {_code(case_id)} | {cells} | {_code(reason)} |")
-    out += ["", FILES, "| case | file | what you see |", "|---|---|---|"]
+    out += ["", REFUSED_FILES, "| case | file | what you see |", "|---|---|---|"]
     for case in catalogue.ACLED_FILE_CASES:
         where = "line 1" if case.line == 1 else "whole file"
         column = f", column {_code(case.column)}" if case.column else ""

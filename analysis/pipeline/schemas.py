@@ -39,6 +39,7 @@ from analysis.vocab import (
     PERPETRATORS,
     REGIONS,
     SOURCE_KINDS,
+    TOTAL_MEASURES,
     TOTAL_PERPETRATOR_MATCHES,
     TOTAL_SCOPE_KINDS,
     VICTIM_GROUPS,
@@ -235,6 +236,8 @@ class PublishedTotalsRaw(_Base):
     excluded_incidents: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
     outcome: Series[str] = pa.Field(**_isin(OUTCOMES))
+    # What the figure counts: people killed, executions, or violations mixing several abuses.
+    measure: Series[str] = pa.Field(**_isin(TOTAL_MEASURES))
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
     count_max: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
     source_wording: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
@@ -243,6 +246,24 @@ class PublishedTotalsRaw(_Base):
     _min_le_max = _row_check("count_range")
 
     _end_after_start = _row_check("period_order")
+
+    _measure_fits_outcome = _row_check("measure_outcome")
+
+
+class OutOfScopeRaw(_Base):
+    """data/raw/out_of_scope.csv: events met in the reporting and left out of the record, each
+    with the reason (METHODOLOGY.md, "What is recorded") and the source that reported it."""
+
+    event_id: Series[str] = pa.Field(unique=True, str_matches=SLUG)
+    date: Series[pa.DateTime] = _date_field()
+    place: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 120})
+    what: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 400})
+    what_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
+    reason: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 400})
+    reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
+    source_id: Series[str] = pa.Field(str_matches=SLUG)
+
+    _not_future = _future_check("date")
 
 
 class RegionsRaw(_Base):
@@ -392,7 +413,7 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     problems += _dangling(cas, "source_id", src["source_id"], names["casualties"], "sources")
     live = frames["changelog"][~frames["changelog"]["action"].isin(["removed", "merged"])]
     problems += _dangling(live, "incident_id", inc["incident_id"], names["changelog"], "incidents")
-    for table in ("context_events", "published_totals", "changelog"):
+    for table in ("context_events", "published_totals", "changelog", "out_of_scope"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
     problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
     totals = frames["published_totals"]
@@ -591,6 +612,7 @@ def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
         | set(frames["published_totals"]["report_sources"].dropna().str.split(";").explode())
         | set(frames["context_events"]["source_id"])
         | set(frames["published_totals"]["source_id"])
+        | set(frames["out_of_scope"]["source_id"])
     )
     unused = sorted(set(frames["sources"]["source_id"]) - used)
     warnings = [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]

@@ -21,6 +21,8 @@ from analysis.sources.checks import CHECKS
 _INT = re.compile(r"^[+-]?\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+MEASURE_OUTCOME_ERROR = CHECKS["measure_outcome"].message
+
 
 def _kinds(model: type[pa.DataFrameModel]) -> dict[str, str]:
     kinds = {}

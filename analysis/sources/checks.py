@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analysis.vocab import MALI_BBOX, NAMING_ALLEGATIONS, today
+from analysis.vocab import MALI_BBOX, NAMING_ALLEGATIONS, TOTAL_MEASURE_OUTCOMES, today
 
 Test = Callable[[pd.DataFrame], pd.Series]
 
@@ -69,6 +69,18 @@ def _allegation_code(df: pd.DataFrame) -> pd.Series:
     named = df["allegation"].isin([*NAMING_ALLEGATIONS, "denies"])
     present = df["perpetrator"].notna() & df["perpetrator_reported"].notna()
     return ~((named & present) | (~named & df["perpetrator"].isna()))
+
+
+def _measure_against_outcome(df: pd.DataFrame) -> pd.Series:
+    # An unknown measure is reported by the column's own check, not here.
+    allowed = df["measure"].map(TOTAL_MEASURE_OUTCOMES)
+    return pd.Series(
+        [
+            isinstance(ok, tuple) and outcome not in ok
+            for ok, outcome in zip(allowed, df["outcome"], strict=True)
+        ],
+        index=df.index,
+    )
 
 
 def _registry(*checks: RowCheck) -> dict[str, RowCheck]:
@@ -143,6 +155,13 @@ CHECKS: dict[str, RowCheck] = _registry(
         "date_note_fr is given exactly when date_note is",
         ("date_note", "date_note_fr"),
         lambda df: df["date_note"].isna() != df["date_note_fr"].isna(),
+    ),
+    RowCheck(
+        "measure_outcome",
+        "measure does not go with outcome: killings, executions and violations are recorded as "
+        "killed; injured_or_missing as injured or missing",
+        ("measure", "outcome"),
+        _measure_against_outcome,
     ),
     RowCheck(
         "month_of_period",
