@@ -127,9 +127,7 @@ class IncidentsRaw(_Base):
     note: Series[str] = pa.Field(nullable=True)
 
     _not_future = _future_check("date_start", "date_end")
-
     _end_after_start = _row_check("date_order")
-
     _coords_together = _row_check("coordinates_together")
 
 
@@ -182,11 +180,8 @@ class AllegationsRaw(_Base):
         unique = ["incident_id", "source_id"]
 
     _code_when_named = _row_check("allegation_code")
-
     _unknown_iff_not_reached = _row_check("unknown_when_not_reached")
-
     _date_note = _row_check("date_note_given")
-
     _date_note_fr = _row_check("date_note_fr_given")
 
 
@@ -244,9 +239,7 @@ class PublishedTotalsRaw(_Base):
     note: Series[str] = pa.Field(nullable=True)
 
     _min_le_max = _row_check("count_range")
-
     _end_after_start = _row_check("period_order")
-
     _measure_fits_outcome = _row_check("measure_outcome")
 
 
@@ -668,7 +661,6 @@ class ExportEvents(pa.DataFrameModel):
         unique = ("dataset", "event_id")
 
     _dates_ordered = _row_check("date_order")
-
     _range_ordered = _row_check("civilians_killed_range")
 
 
