@@ -19,9 +19,14 @@ from analysis import paths
 from analysis.report import charts, data, i18n, metrics
 from analysis.report.findings import lowercase_first, perpetrator_phrase
 from analysis.report.i18n import N_, _
-from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
+from analysis.vocab import (
+    EVIDENCE_GRADES,
+    HEADLINE_GRADES,
+    OPERATION_TYPES,
+    PERPETRATORS,
+    SOURCE_KINDS,
+)
 
-HEADLINE_GRADES = ("A", "B")
 SAFE_SCHEMES = ("http://", "https://")
 
 
