@@ -26,7 +26,7 @@ from analysis.pipeline.derive import build_claims, build_incidents, derive_perpe
 from analysis.pipeline.exports import Exports, export_files, links, read_exports
 from analysis.pipeline.geo import read_geography
 from analysis.pipeline.publish import LOCK, publish
-from analysis.pipeline.schemas import Claims, Incidents
+from analysis.pipeline.schemas import Claims, Incidents, LinkCandidates, Links
 from analysis.pipeline.validation import validate_frame
 from analysis.sources.csvio import display_name
 from analysis.sources.curated import FILES, input_files, table_path
@@ -61,7 +61,11 @@ def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, 
     if exports is not None:
         tables["events"] = exports.events
         tables["rejected"] = exports.rejected
-        tables["links"] = links(incidents, exports)
+        reconciled = links(incidents, exports)
+        tables["links"] = validate_frame(reconciled.links, Links, "links")
+        tables["link_candidates"] = validate_frame(
+            reconciled.candidates, LinkCandidates, "link_candidates"
+        )
         tables["aggregates"] = exports.aggregates
         tables["unclassified_actors"] = exports.unclassified
     return tables

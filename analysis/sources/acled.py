@@ -191,7 +191,7 @@ USED = [
     "notes",
     "fatalities",
 ]
-OPTIONAL = ["sub_event_type", "civilian_targeting", "timestamp"]
+OPTIONAL = ["sub_event_type", "civilian_targeting", "timestamp", "admin3"]
 # Very old exports (ACLED versions 5-8) call the associated actors "ally" actors.
 ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
 
@@ -427,6 +427,8 @@ def read_acled(
             "date_precision": precision,
             "admin1": k["admin1"],
             "admin2": k["admin2"],
+            "admin3": k["admin3"],
+            "notes": k["notes"],
             "location": k["location"],
             "latitude": lat[keep],
             "longitude": lon[keep],

@@ -228,6 +228,17 @@ def looks_like_ged(first: list[str]) -> bool:
     return True
 
 
+def _ucdp_notes(rows: pd.DataFrame) -> pd.Series:
+    """UCDP's own words for an event: its source headline and place description."""
+    parts = rows[["source_headline", "where_description"]].apply(
+        lambda c: c.str.replace(r"\s+", " ", regex=True).str.strip()
+    )
+    joined = parts["source_headline"].fillna("")
+    where = parts["where_description"].fillna("")
+    joined = joined.where(where.eq(""), joined + " (" + where + ")").str.strip()
+    return joined.replace("", pd.NA)
+
+
 def read_ucdp(
     path: Path, actors: Actors | pd.DataFrame, *, origin: Path | None = None
 ) -> ExportResult:
@@ -350,6 +361,7 @@ def read_ucdp(
             "date_precision": date_native[ok][keep].map(DATE_PRECISION),
             "admin1": k["adm_1"],
             "admin2": k["adm_2"],
+            "notes": _ucdp_notes(k),
             "location": k["where_coordinates"],
             "latitude": lat[ok][keep],
             "longitude": lon[ok][keep],
