@@ -143,6 +143,25 @@ def export_report(exports: Exports) -> list[str]:
                 f"| {row.actor} | {row.dataset}/{row.file} | {row.column} | {row.events} | "
                 f"{row.fatalities} |"
             )
+    foreign = [
+        (name, row)
+        for name, meta in sorted(exports.provenance.items())
+        for row in meta.get("foreign_led", [])
+    ]
+    if foreign:
+        lines += [
+            "",
+            f"Events led by foreign forces with the Malian army associated ({len(foreign)}; "
+            "not counted as Malian operations):",
+            "",
+            "| file | event | date | actor1 | assoc_actor_1 | fatalities |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, row in foreign:
+            lines.append(
+                f"| {name} | {row['event_id']} | {row['date']} | {row['actor1']} | "
+                f"{row['assoc_actor_1']} | {row['fatalities']} |"
+            )
     revisions = exports.revisions
     if revisions is not None and len(revisions):
         lines += [
@@ -166,6 +185,13 @@ def build_log(exports: Exports | None) -> list[str]:
     if exports is None:
         return []
     out = [f"make data: not read: data/raw/{s['file']}: {s['reason']}" for s in exports.skipped]
+    foreign = sum(len(meta.get("foreign_led", [])) for meta in exports.provenance.values())
+    if foreign:
+        out.append(
+            f"make data: {foreign} event(s) led by foreign forces with the Malian army "
+            "associated were not counted as Malian operations (listed in "
+            "data/processed/validation_report.md)"
+        )
     unclassified = exports.unclassified
     if unclassified is not None and len(unclassified):
         names = sorted(set(unclassified["actor"]))

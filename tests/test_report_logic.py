@@ -160,12 +160,12 @@ def test_reconciliation_and_leads_tables_read_as_prose():
     result = linkage.reconcile(incidents, events)
     table = compare.reconciliation_table(incidents, events, result.links, result.candidates)
     rows = table.set_index("Incident")
-    assert rows.loc["kept-2023-01", "Found"] == "Linked: 2 events"
+    assert rows.loc["kept-2023-01", "Found"] == "Linked: 2 events (E1 E2)"
     # Judged on the sum of its two events (2 + 3 = 5 inside 4..6), not event by event.
     assert rows.loc["kept-2023-01", "Agreement"] == "Ranges agree"
     assert rows.loc["lost-2023-01", "Found"] == "Not in this export"
     leads = compare.leads_table(linkage.leads(events, result.links))
-    assert leads["Event"].tolist() == ["E3"]
+    assert leads["Event"].tolist() == ["ACLED E3"]
     assert (
         leads.iloc[0]["Alleged perpetrator (export)"] == "Malian forces with another allied militia"
     )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from analysis.pipeline import linkage
 from analysis.report import charts, i18n
 from analysis.report.i18n import N_, _
-from analysis.vocab import OPERATION_TYPES, PERPETRATORS
+from analysis.vocab import PERPETRATORS
 
 
 def range_band(ax, monthly: pd.DataFrame, colour: str, label: str, style: str = "-") -> None:
@@ -57,7 +59,16 @@ def small_multiples(
         )
         ax.set_ylabel(ylabel if i == n // 2 else "")
     fig.suptitle(title, x=0.0, ha="left")
-    charts._month_axis(axes[-1])
+    months = max((len(m) for m in series.values()), default=0)
+    if months > 36:
+        charts._month_axis(axes[-1])
+    else:
+        # A short period: a tick every quarter (or month), named in the page's language.
+        step = 1 if months <= 12 else 3
+        axes[-1].xaxis.set_major_locator(mdates.MonthLocator(interval=step))
+        axes[-1].xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: i18n.active().month_short(mdates.num2date(x)))
+        )
     return charts._finish(fig, source)
 
 
@@ -180,13 +191,12 @@ def reconciliation_table(
         rows.append(
             {
                 _("Incident"): row.incident_id,
-                _("Date"): L.iso(incident["date_start"]),
                 _("Export"): row.dataset.upper(),
-                _("Found"): found,
-                _("Events"): events_text,
+                _("Found"): found if events_text == "–" else f"{found} ({events_text})",
                 _("Why, or nearest"): basis,
-                _("Civilians killed (curated)"): curated_range,
-                _("Civilians killed (export, sum of its events)"): export_range,
+                _("Civilians killed: curated / export (sum of its events)"): (
+                    f"{curated_range} / {export_range}"
+                ),
                 _("Agreement"): agreement,
             }
         )
@@ -199,14 +209,12 @@ def leads_table(leads: pd.DataFrame) -> pd.DataFrame:
     L = i18n.active()
     return pd.DataFrame(
         {
-            _("Export"): leads["dataset"].str.upper(),
-            _("Event"): leads["event_id"],
+            _("Event"): leads["dataset"].str.upper() + " " + leads["event_id"],
             _("Date"): [L.iso(d) for d in leads["date_start"]],
             _("Place"): [_place(r) for _i, r in leads.iterrows()],
             _("Alleged perpetrator (export)"): [
                 L.label(PERPETRATORS, p) for p in leads["perpetrator"]
             ],
-            _("Operation"): [L.label(OPERATION_TYPES, o) for o in leads["operation_type"]],
             _("Civilians killed"): [
                 charts.fmt_range(int(a), int(b))
                 for a, b in zip(

@@ -362,6 +362,9 @@ def read_acled(
     flags = role_flags(g["actor1"], assoc1, known, date)
     perpetrator = perpetrator_from_roles(flags).where(primary_ok.to_numpy(), pd.NA)
     militia_only = primary_ok & perpetrator.isna()
+    # Led by another state's forces with the Malian army associated: not a Malian operation
+    # in this record, but named and counted so that nothing of the kind drops in silence.
+    foreign_led = actor1_role.eq("foreign_forces").fillna(False) & flags["malian_forces"]
 
     # Civilians harmed. Targeted (the whole toll is civilian): violence against civilians, or
     # ACLED's civilian_targeting flag. Present but not the target (strikes, remote violence,
@@ -457,10 +460,24 @@ def read_acled(
         "rows_out_of_scope": int(ok.sum() - keep.sum()),
         "rows_militia_only": int((militia_only & harmed & ok).sum()),
         "rows_unclassified_actor1": int((review & harmed & ok).sum()),
+        "rows_foreign_led": int((foreign_led & harmed & ok).sum()),
     }
     result = ExportResult(events, rejected, provenance("acled", origin, layout, counts))
     result.unclassified = unclassified
     result.provenance["layout_label"] = layout_label(layout)
+    listed = (foreign_led & harmed).to_numpy(dtype=bool) & ok
+    result.provenance["foreign_led"] = [
+        {
+            "event_id": str(row.event_id_cnty),
+            "date": str(day.date()),
+            "actor1": str(row.actor1),
+            "assoc_actor_1": "" if pd.isna(row.assoc_actor_1) else str(row.assoc_actor_1),
+            "fatalities": int(n),
+        }
+        for row, day, n in zip(
+            g[listed].itertuples(index=False), date[listed], fatalities[listed], strict=True
+        )
+    ]
     return result
 
 
