@@ -53,6 +53,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "context_events": schemas.ContextEventsRaw,
     "published_totals": schemas.PublishedTotalsRaw,
     "changelog": schemas.ChangelogRaw,
+    "out_of_scope": schemas.OutOfScopeRaw,
     # With an export only: which export events the linkage assigned to which incident, and the
     # near misses. Identifiers and the linkage's own reasons, none of the export's text.
     "links": schemas.Links,
@@ -64,6 +65,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
     "sources": ["source_id"],
     "context_events": ["event_id"],
     "published_totals": ["total_id"],
+    "out_of_scope": ["event_id"],
     "links": ["dataset", "event_id"],
     "link_candidates": ["incident_id", "dataset", "event_id"],
 }
@@ -74,6 +76,7 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "context_events": [("source_id", "sources", "source_id")],
     "published_totals": [("source_id", "sources", "source_id")],
     "changelog": [("source_id", "sources", "source_id")],
+    "out_of_scope": [("source_id", "sources", "source_id")],
     "links": [("incident_id", "incidents", "incident_id")],
     "link_candidates": [("incident_id", "incidents", "incident_id")],
 }
