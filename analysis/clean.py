@@ -25,6 +25,7 @@ from analysis.pipeline.curated import Curated, read_curated
 from analysis.pipeline.derive import build_claims, build_incidents, derive_perpetrators
 from analysis.pipeline.exports import Exports, export_files, links, read_exports
 from analysis.pipeline.geo import read_geography
+from analysis.pipeline.linkage import leads
 from analysis.pipeline.publish import LOCK, publish
 from analysis.pipeline.schemas import Claims, Incidents, LinkCandidates, Links
 from analysis.pipeline.validation import validate_frame
@@ -32,6 +33,7 @@ from analysis.sources.csvio import display_name
 from analysis.sources.curated import FILES, input_files, table_path
 
 REPORT = "validation_report.md"
+LEADS = "export_leads.csv"
 
 
 def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, pd.DataFrame]:
@@ -228,6 +230,11 @@ def run(
     outputs.update(datapackage.build(tables, dataset))
     outputs[paths.DATABASE] = database.build(tables)
     outputs[paths.DATASETTE_METADATA] = database.metadata_bytes(tables, dataset, paths.DATABASE)
+    if exports is not None:
+        # Every export event no incident explains, with the export's notes: the curator's full
+        # list of leads (the page shows the deadliest). Local only: the export's text stays with
+        # its provider, so it is not part of the data package.
+        outputs[LEADS] = datapackage.csv_bytes(leads(tables["events"], tables["links"]))
     hashed = [*input_files(raw_dir, hand_dir), *geography.inputs, paths.RELEASES]
     if exports is not None:
         hashed += [hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"]

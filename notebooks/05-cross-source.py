@@ -224,6 +224,9 @@ if has_events:
 if has_events:
     from analysis.pipeline import linkage
 
+    # The page lists the deadliest leads, so that it stays light with a national export of
+    # many years; the full list is a file of its own.
+    LEADS_SHOWN = 100
     found = linkage.leads(events, links)
     with_deaths = int((found["civilians_killed_max"] > 0).sum())
     display(
@@ -243,7 +246,21 @@ if has_events:
         )
     )
     if len(found):
-        display(HTML(charts.table_html(compare.leads_table(found), name="leads.csv")))
+        shown = found.head(LEADS_SHOWN)
+        display(HTML(charts.table_html(compare.leads_table(shown), name="leads.csv")))
+    if len(found) > LEADS_SHOWN:
+        display(
+            HTML(
+                "<p class='note'>"
+                + _(
+                    "The table shows the {shown} leads with the most deaths; all {n} are in "
+                    "<code>data/processed/export_leads.csv</code>, written by "
+                    "<code>make data</code> (for your own use: the export's notes are its "
+                    "provider's and are not redistributed)."
+                ).format(shown=L.number(LEADS_SHOWN), n=L.number(len(found)))
+                + "</p>"
+            )
+        )
 
 # %% [markdown]
 # ## ACLED aggregated totals beside the curated record

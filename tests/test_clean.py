@@ -130,6 +130,11 @@ def test_exports_add_events_links_and_provenance(raw_dir, tmp_path):
     assert resources["links"]["schema"]["foreignKeys"][0]["reference"]["resource"] == "incidents"
     assert (out / "links.csv").read_text().startswith("incident_id,dataset,event_id,why,")
     assert "link_candidates" in resources
+    # Every event no incident explains is a lead, in a local file outside the data package.
+    assert "export_leads" not in resources
+    found = pd.read_csv(out / "export_leads.csv")
+    assert len(found) == len(events) - len(loaded.extra["links"])
+    assert found["civilians_killed_max"].is_monotonic_decreasing
     report = (out / "validation_report.md").read_text()
     assert "Third-party exports" in report
 
