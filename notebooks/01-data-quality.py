@@ -23,7 +23,14 @@ from IPython.display import HTML
 
 from analysis.report import charts, data, findings, i18n, metrics
 from analysis.report.i18n import _
-from analysis.vocab import EVIDENCE_GRADES, OUTCOMES, SOURCE_KINDS, TOTAL_SCOPE_KINDS, VICTIM_GROUPS
+from analysis.vocab import (
+    EVIDENCE_GRADES,
+    OUTCOMES,
+    SOURCE_KINDS,
+    TOTAL_MEASURES,
+    TOTAL_SCOPE_KINDS,
+    VICTIM_GROUPS,
+)
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
@@ -129,6 +136,10 @@ HTML(
 # with Russian forces where the total is limited to them. Incidents a total says it leaves out
 # (Moura in the UN's first-quarter 2022 count) are taken out. Where the scopes cannot be matched
 # no share is shown, and a share above 100% comes with its explanation.
+#
+# Each total also says what it counts: people killed, executions, or violations that mix
+# executions with torture, arrests and disappearances. A count of violations, or a period count
+# of executions, is never set beside the dataset's ranges of people killed.
 
 # %%
 coverage = metrics.coverage_of_published(incidents, processed.published_totals, processed.claims)
@@ -158,9 +169,14 @@ table = pd.DataFrame(
                 strict=True,
             )
         ],
+        # A count of executions or violations says so; a count of people names group and outcome.
         _("Measure"): [
             f"{L.label(VICTIM_GROUPS, g)}, {L.label(OUTCOMES, o).lower()}"
-            for g, o in zip(coverage["victim_group"], coverage["outcome"], strict=True)
+            if m in ("killings", "injured_or_missing")
+            else L.label(TOTAL_MEASURES, m)
+            for g, o, m in zip(
+                coverage["victim_group"], coverage["outcome"], coverage["measure"], strict=True
+            )
         ],
         _("Published figure"): [
             charts.fmt_range(a, b)
