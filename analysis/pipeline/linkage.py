@@ -37,6 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -101,6 +102,7 @@ CANDIDATE_COLUMNS = [
 PLACE_BASES = ("distance", "locality", "notes", "spelling", "cercle", "region", "none")
 
 
+@lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Lower case, no accents, punctuation as spaces, single spaces."""
     text = "".join(
@@ -132,6 +134,11 @@ def place_names(locality: object) -> tuple[str, ...]:
     """
     if locality is None or pd.isna(locality):
         return ()
+    return _place_names(str(locality))
+
+
+@lru_cache(maxsize=4096)
+def _place_names(locality: str) -> tuple[str, ...]:
     text = "".join(
         c for c in unicodedata.normalize("NFKD", str(locality)) if not unicodedata.combining(c)
     ).casefold()
@@ -149,6 +156,7 @@ def skeleton(name: str) -> str:
     return re.sub(r"(.)\1+", r"\1", consonants)
 
 
+@lru_cache(maxsize=262144)
 def same_name(a: str, b: str) -> str:
     """'exact', 'spelling' (another transliteration) or '' for two folded names."""
     if not a or not b:
@@ -366,7 +374,9 @@ def reconcile(
     gaps = day_gaps(inc, ev)
     ii, ee = np.nonzero(gaps <= window_days)
     inc_rows = inc.to_dict("records")
-    ev_rows = ev.to_dict("records")
+    # Only the events some incident is near in time are turned into records.
+    near = np.unique(ee)
+    ev_rows = dict(zip(near, ev.iloc[near].to_dict("records"), strict=True))
     rows = []
     for i, e in zip(ii, ee, strict=True):
         pair = score_pair(inc_rows[i], ev_rows[e], float(gaps[i, e]), max_km)
