@@ -168,6 +168,34 @@ def test_export_files_list_files_skipped_and_unclassified():
     assert len(blocks) == 5  # no revisions
 
 
+def test_export_files_name_militia_alone_and_foreign_led_events():
+    manifest = {
+        "exports": {
+            "acled/a.csv": {
+                "columns_layout": "acled-2023+",
+                "rows_read": 10,
+                "rows_kept": 6,
+                "rows_rejected": 0,
+                "rows_militia_only": 3,
+                "foreign_led": [
+                    {
+                        "event_id": "MLI1",
+                        "date": "2019-04-20",
+                        "actor1": "Military Forces of France (2017-2022)",
+                        "assoc_actor_1": "Military Forces of Mali (2013-2020)",
+                        "fatalities": 1200,
+                    }
+                ],
+            }
+        }
+    }
+    blocks = tables.export_files(manifest, None)
+    text = " ".join(blocks)
+    assert "3 events harming civilians were led by a militia" in text
+    assert "1 event led by foreign forces with the Malian army associated" in text
+    assert "<td>MLI1</td>" in text and "<td>1,200</td>" in text
+
+
 def test_range_leader_names_the_top_group_with_its_share(incidents):
     table = metrics.range_by(incidents, "operation_type")
     title, alt = findings.range_leader(table, "operation_type", {"ground_raid": "Ground raid"})

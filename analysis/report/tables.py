@@ -206,6 +206,53 @@ def export_files(manifest: dict, unclassified: pd.DataFrame | None) -> list[str]
         blocks.append(
             _paragraph(_("Every actor string that names the Malian state is classified."))
         )
+    militia = sum(int(meta.get("rows_militia_only", 0)) for meta in export_meta.values())
+    if militia:
+        blocks.append(
+            _paragraph(
+                i18n.ngettext(
+                    "{n} event harming civilians was led by a militia with no Malian state force "
+                    "associated: not counted (the record has no code for a militia alone).",
+                    "{n} events harming civilians were led by a militia with no Malian state "
+                    "force associated: not counted (the record has no code for a militia alone).",
+                    militia,
+                ).format(n=locale.number(militia))
+            )
+        )
+    foreign = [
+        {**row, "file": name}
+        for name, meta in sorted(export_meta.items())
+        for row in meta.get("foreign_led", [])
+    ]
+    if foreign:
+        blocks.append(
+            _paragraph(
+                i18n.ngettext(
+                    "<strong>{n} event led by foreign forces with the Malian army "
+                    "associated</strong> (not counted as a Malian operation):",
+                    "<strong>{n} events led by foreign forces with the Malian army "
+                    "associated</strong> (not counted as Malian operations):",
+                    len(foreign),
+                ).format(n=locale.number(len(foreign)))
+            )
+        )
+        frame = pd.DataFrame(foreign)
+        blocks.append(
+            charts.table_html(
+                pd.DataFrame(
+                    {
+                        _("File"): frame["file"],
+                        _("Event"): frame["event_id"],
+                        _("Date"): frame["date"],
+                        _("Lead actor"): frame["actor1"],
+                        _("Associated actors"): frame["assoc_actor_1"],
+                        _("Fatalities (all actors)"): [
+                            locale.number(n) for n in frame["fatalities"]
+                        ],
+                    }
+                )
+            )
+        )
     if revisions:
         blocks.append(
             _paragraph(
