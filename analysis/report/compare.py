@@ -51,9 +51,7 @@ def small_multiples(
         top = max(1, int(monthly["max"].max()) if len(monthly) else 1)
         ax.set_ylim(0, top * 1.15)
         ax.set_title(
-            _("{name}: minimum (line) and maximum (band); scale up to {top}").format(
-                name=name, top=i18n.active().number(top)
-            ),
+            _("{name}, scale up to {top}").format(name=name, top=i18n.active().number(top)),
             loc="left",
             fontsize=9,
         )
@@ -69,7 +67,7 @@ def small_multiples(
         axes[-1].xaxis.set_major_formatter(
             FuncFormatter(lambda x, _pos: i18n.active().month_short(mdates.num2date(x)))
         )
-    return charts._finish(fig, source)
+    return charts._finish(fig, _("Line: minimum; band: up to the maximum.") + " " + source)
 
 
 def period_table(
