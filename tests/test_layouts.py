@@ -361,8 +361,9 @@ def test_each_layout_builds_every_page(built):
     assert {Path(p).name for p in built_pages(result, "executed")} == {
         "01-data-quality.html",
         "05-cross-source.html",
+        "06-before-after-wagner.html",  # sets an export's events beside the periods
     }
-    assert len(built_pages(result, "executed")) == 4
+    assert len(built_pages(result, "executed")) == 6
     report = (copy / "data" / "processed" / "validation_report.md").read_text()
     assert f"{folder}/{name} | " in report and "read as" in report
     page = (copy / "reports" / "05-cross-source.html").read_text()
