@@ -77,6 +77,10 @@ HTML(charts.table_html(tables.source_kinds(claims)))
 # with Russian forces where the total is limited to them. Incidents a total says it leaves out
 # (Moura in the UN's first-quarter 2022 count) are taken out. Where the scopes cannot be matched
 # no share is shown, and a share above 100% comes with its explanation.
+#
+# Each total also says what it counts: people killed, executions, or violations that mix
+# executions with torture, arrests and disappearances. A count of violations, or a period count
+# of executions, is never set beside the dataset's ranges of people killed.
 
 # %%
 coverage = tables.coverage_of_published(incidents, processed.published_totals, claims, sources)

@@ -409,6 +409,19 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     for table in ("context_events", "published_totals", "changelog", "out_of_scope"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
     problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
+    # An event is either in the record or listed as left out of it, never both.
+    out = frames["out_of_scope"]
+    for line, value in out.loc[out["event_id"].isin(set(inc["incident_id"])), "event_id"].items():
+        problems.append(
+            Problem(
+                names["out_of_scope"],
+                int(line),
+                "event_id",
+                value,
+                "also recorded as an incident in incidents.csv: an event is either in the record "
+                "or left out of it",
+            )
+        )
     totals = frames["published_totals"]
     listed = totals["report_sources"].dropna().str.split(";").explode().to_frame()
     problems += _dangling(

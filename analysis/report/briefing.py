@@ -122,16 +122,15 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
     }
 
 
-def period_rates(processed: data.Processed, grades=HEADLINE_GRADES) -> dict:
+def period_rates(processed: data.Processed, grades=HEADLINE_GRADES) -> dict | None:
     """Civilians reported killed per month in each period (before Wagner, Wagner, Africa
-    Corps), as worded ranges, for the briefing's line that links to the period page."""
+    Corps), as worded ranges, for the briefing's line that links to the period page; None when
+    the data do not allow the periods to be drawn (the page says why)."""
     from analysis.report import before_after, periods
 
-    span = periods.define(
-        processed.context_events,
-        periods.record_start(processed.incidents),
-        periods.cutoff(processed.manifest),
-    )
+    span, _unavailable = before_after.draw_periods(processed)
+    if not span:
+        return None
     table = periods.period_table(processed.incidents, span, grades)
     locale = i18n.active()
     return {
@@ -319,6 +318,7 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
                 if isinstance(row["perpetrator_reported"], str)
                 else None,
                 "from_record": row["perpetrator_basis"] == "recorded_wording",
+                "from_translation": row["perpetrator_basis"] == "translated_copy",
                 "date_note": note if isinstance(note, str) else None,
             }
         )

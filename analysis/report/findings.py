@@ -159,6 +159,25 @@ RATE_TITLES = {
 }
 
 
+def rate_ratio_sentence(table: pd.DataFrame, first: str, second: str) -> str | None:
+    """'By how much': the second period's per-month rate as a multiple of the first's, a range
+    from the least to the most favourable pairing of their readings (None when the first
+    period's lowest rate is zero)."""
+    a, b = table.loc[first], table.loc[second]
+    ratio = periods.ratio_range((a["rate_min"], a["rate_max"]), (b["rate_min"], b["rate_max"]))
+    if ratio is None:
+        return None
+    locale = i18n.active()
+    return _(
+        "Set against each other, the per-month rate {second_when} is {ratio} times the rate "
+        "{first_when} (lowest against highest reading, and highest against lowest)."
+    ).format(
+        second_when=period_phrase(second),
+        first_when=period_phrase(first),
+        ratio=locale.decimal_range(*ratio),
+    )
+
+
 def rate_title(table: pd.DataFrame, first: str, second: str) -> str:
     """A chart title stating how the per-month rate moved between two periods."""
     a, b = table.loc[first], table.loc[second]

@@ -14,7 +14,13 @@ import pandas as pd
 
 from analysis.report import charts, i18n, metrics
 from analysis.report.i18n import _
-from analysis.vocab import OUTCOMES, SOURCE_KINDS, TOTAL_SCOPE_KINDS, VICTIM_GROUPS
+from analysis.vocab import (
+    OUTCOMES,
+    SOURCE_KINDS,
+    TOTAL_MEASURES,
+    TOTAL_SCOPE_KINDS,
+    VICTIM_GROUPS,
+)
 
 
 def _paragraph(text: str, css: str | None = None) -> str:
@@ -110,9 +116,15 @@ def coverage_of_published(
                     strict=True,
                 )
             ],
+            # A count of executions or violations says so; a count of people names group and
+            # outcome.
             _("Measure"): [
                 f"{locale.label(VICTIM_GROUPS, g)}, {locale.label(OUTCOMES, o).lower()}"
-                for g, o in zip(coverage["victim_group"], coverage["outcome"], strict=True)
+                if m in ("killings", "injured_or_missing")
+                else locale.label(TOTAL_MEASURES, m)
+                for g, o, m in zip(
+                    coverage["victim_group"], coverage["outcome"], coverage["measure"], strict=True
+                )
             ],
             _("Published figure"): _ranges(coverage["published_min"], coverage["published_max"]),
             _("Wording"): coverage["source_wording"],
