@@ -19,9 +19,14 @@ from analysis import paths
 from analysis.report import charts, data, i18n, metrics
 from analysis.report.findings import lowercase_first, perpetrator_phrase
 from analysis.report.i18n import N_, _
-from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
+from analysis.vocab import (
+    EVIDENCE_GRADES,
+    HEADLINE_GRADES,
+    OPERATION_TYPES,
+    PERPETRATORS,
+    SOURCE_KINDS,
+)
 
-HEADLINE_GRADES = ("A", "B")
 SAFE_SCHEMES = ("http://", "https://")
 
 
@@ -313,6 +318,7 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
                 if isinstance(row["perpetrator_reported"], str)
                 else None,
                 "from_record": row["perpetrator_basis"] == "recorded_wording",
+                "from_translation": row["perpetrator_basis"] == "translated_copy",
                 "date_note": note if isinstance(note, str) else None,
             }
         )

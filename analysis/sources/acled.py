@@ -84,6 +84,7 @@ from analysis.sources.actors import (
     split_actors,
     unclassified_actors,
 )
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.csvio import display_name, duplicated_columns
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
@@ -94,12 +95,10 @@ from analysis.sources.exports import (
     header_records,
     is_hxl_row,
     normalise_names,
-    outside_mali,
     parse_int,
     provenance,
     read_text_frame,
 )
-from analysis.vocab import today
 
 COLUMNS_2023 = [
     "event_id_cnty",
@@ -328,7 +327,7 @@ def read_acled(
         "event_date is not a date (expected 2025-05-16 or 16 May 2025): "
         + m["event_date"].fillna(""),
     )
-    rej.add(date > today(), "event_date is in the future")
+    rej.add(in_future(date), f"event_date {IN_FUTURE}")
     too_early = date < pd.Timestamp(EARLIEST_EXPORT_DATE)
     rej.add(too_early, f"event_date is before {EARLIEST_EXPORT_DATE}")
 
@@ -344,7 +343,7 @@ def read_acled(
         "latitude/longitude is not a number",
     )
     rej.add(lat.isna() != lon.isna(), "only one of latitude/longitude is given")
-    rej.add(outside_mali(lat, lon), "coordinates are outside Mali")
+    rej.broke(CHECKS["inside_mali"], latitude=lat, longitude=lon)
 
     time_native = m["time_precision"].str.replace(r"\.0$", "", regex=True)
     geo_native = m["geo_precision"].str.replace(r"\.0$", "", regex=True)

@@ -62,6 +62,7 @@ from analysis.sources.actors import (
     split_actors,
     unclassified_actors,
 )
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.csvio import display_name
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
@@ -71,12 +72,10 @@ from analysis.sources.exports import (
     finish,
     header_fields,
     normalise_names,
-    outside_mali,
     parse_int,
     provenance,
     read_text_frame,
 )
-from analysis.vocab import today
 
 GED_COLUMNS = [
     "id",
@@ -271,8 +270,8 @@ def read_ucdp(
     end, end_ok = _dates(m["date_end"])
     rej.add(~start_ok, "date_start is not a date (YYYY-MM-DD, optional midnight time)")
     rej.add(~end_ok, "date_end is not a date (YYYY-MM-DD, optional midnight time)")
-    rej.add(end < start, "date_end is before date_start")
-    rej.add(end > today(), "date_end is in the future")
+    rej.broke(CHECKS["date_order"], date_start=start, date_end=end)
+    rej.add(in_future(end), f"date_end {IN_FUTURE}")
     too_early = start < pd.Timestamp(EARLIEST_EXPORT_DATE)
     rej.add(too_early, f"date_start is before {EARLIEST_EXPORT_DATE}")
 
@@ -297,7 +296,7 @@ def read_ucdp(
         (m["latitude"].notna() & lat.isna()) | (m["longitude"].notna() & lon.isna()),
         "latitude/longitude is not a number",
     )
-    rej.add(outside_mali(lat, lon), "coordinates are outside Mali")
+    rej.broke(CHECKS["inside_mali"], latitude=lat, longitude=lon)
 
     date_native = m["date_prec"].str.replace(r"\.0$", "", regex=True)
     where_native = m["where_prec"].str.replace(r"\.0$", "", regex=True)
