@@ -647,6 +647,7 @@ class ExportEvents(pa.DataFrameModel):
     date_precision: Series[str] = pa.Field(isin=list(EXPORT_DATE_PRECISIONS))
     admin1: Series[str] = pa.Field(nullable=True)
     admin2: Series[str] = pa.Field(nullable=True)
+    admin3: Series[str] = pa.Field(nullable=True)
     location: Series[str] = pa.Field(nullable=True)
     latitude: Series[float] = pa.Field(
         nullable=True, ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"]
@@ -657,6 +658,7 @@ class ExportEvents(pa.DataFrameModel):
     geo_precision_native: Series[str]
     geo_precision: Series[str] = pa.Field(isin=list(GEO_PRECISIONS))
     actor1_raw: Series[str]
+    notes: Series[str] = pa.Field(nullable=True)
     perpetrator: Series[str] = pa.Field(isin=list(PERPETRATORS))
     operation_type: Series[str] = pa.Field(isin=list(OPERATION_TYPES))
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
@@ -785,3 +787,44 @@ class UnclassifiedActors(pa.DataFrameModel):
         strict = True
         ordered = True
         unique = ("dataset", "file", "column", "actor")
+
+
+_PLACE_BASES = ["distance", "locality", "notes", "spelling", "cercle", "region", "none"]
+
+
+class Links(pa.DataFrameModel):
+    """Export events assigned to curated incidents: each event to at most one incident."""
+
+    incident_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    why: Series[str] = pa.Field(str_length={"min_value": 1})
+    place_basis: Series[str] = pa.Field(isin=_PLACE_BASES)
+    day_gap: Series[int] = pa.Field(ge=0)
+    km: Series[float] = pa.Field(nullable=True, ge=0)
+    score: Series[float]
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("dataset", "event_id")
+
+
+class LinkCandidates(pa.DataFrameModel):
+    """Near misses: incident x event pairs considered and not linked, with the reason."""
+
+    incident_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    why_not: Series[str] = pa.Field(str_length={"min_value": 1})
+    place_basis: Series[str] = pa.Field(isin=_PLACE_BASES)
+    day_gap: Series[int] = pa.Field(ge=0)
+    km: Series[float] = pa.Field(nullable=True, ge=0)
+    score: Series[float]
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("incident_id", "dataset", "event_id")

@@ -16,7 +16,7 @@ import jinja2
 import pandas as pd
 
 from analysis import paths
-from analysis.report import charts, data, i18n, metrics
+from analysis.report import charts, compare, data, i18n, metrics
 from analysis.report.findings import lowercase_first, perpetrator_phrase
 from analysis.report.i18n import N_, _
 from analysis.vocab import (
@@ -245,6 +245,8 @@ def render_index(
         sources=sources,
         build_date=build_date(),
         n_sources=len(sources),
+        crosscheck=compare.crosscheck_counts(processed),
+        crosscheck_page=next((href for href, _t in pages if "cross-source" in href), None),
     )
 
 

@@ -48,12 +48,14 @@ EVENT_COLUMNS = [
     "date_precision",
     "admin1",
     "admin2",
+    "admin3",
     "location",
     "latitude",
     "longitude",
     "geo_precision_native",
     "geo_precision",
     "actor1_raw",
+    "notes",
     "perpetrator",
     "operation_type",
     "civilians_killed_min",
@@ -273,6 +275,11 @@ def finish(events: pd.DataFrame, file: str) -> pd.DataFrame:
     events = events.assign(source_file=file)
     if "updated" not in events:
         events["updated"] = pd.Series(pd.NaT, index=events.index, dtype="datetime64[s]")
+    # Commune and the provider's own description: optional in a layout, used for linkage and
+    # shown with leads (never published: the export's text stays the provider's).
+    for column in ("admin3", "notes"):
+        if column not in events:
+            events[column] = pd.Series(pd.NA, index=events.index, dtype="object")
     out = events[EVENT_COLUMNS].sort_values(["date_start", "event_id"]).reset_index(drop=True)
     return out.astype(
         {
