@@ -232,7 +232,8 @@ def test_french_pages_hold_no_english_outside_names_and_quotes(site):
         for quoted in allowed:
             text = text.replace(quoted, " ")
         # Identifiers (dataset_higher, incident_id) are code, not prose.
-        tokens = re.findall(r"[A-Za-z_']+", text)
+        # Accented letters belong to the word: "noté" is not "not".
+        tokens = re.findall(r"[A-Za-zÀ-ÖØ-öø-ÿ_']+", text)
         words = Counter(w.lower() for w in tokens if "_" not in w)
         english = {w: n for w, n in words.items() if w in ENGLISH}
         if english:

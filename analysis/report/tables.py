@@ -14,7 +14,13 @@ import pandas as pd
 
 from analysis.report import charts, i18n, metrics
 from analysis.report.i18n import _
-from analysis.vocab import OUTCOMES, SOURCE_KINDS, TOTAL_MEASURES, TOTAL_SCOPE_KINDS, VICTIM_GROUPS
+from analysis.vocab import (
+    OUTCOMES,
+    SOURCE_KINDS,
+    TOTAL_MEASURES,
+    TOTAL_SCOPE_KINDS,
+    VICTIM_GROUPS,
+)
 
 
 def _paragraph(text: str, css: str | None = None) -> str:
