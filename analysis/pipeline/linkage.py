@@ -234,6 +234,7 @@ class Pair:
     score: float
     why: str
     veto: str  # why the pair can never be a link ('' when it can)
+    km: float  # NaN unless both sides have precise coordinates
 
 
 def score_pair(incident: dict, event: dict, gap: float, max_km: float = MAX_KM) -> Pair:
@@ -339,7 +340,7 @@ def score_pair(incident: dict, event: dict, gap: float, max_km: float = MAX_KM) 
         victims = 0.5
         reasons.append("death tolls overlap")
     score = round(place + time + perp + operation + victims, 2)
-    return Pair(basis, words, score, "; ".join(reasons), veto)
+    return Pair(basis, words, score, "; ".join(reasons), veto, km)
 
 
 def _float(value: object) -> float:
@@ -381,16 +382,7 @@ def reconcile(
     for i, e in zip(ii, ee, strict=True):
         pair = score_pair(inc_rows[i], ev_rows[e], float(gaps[i, e]), max_km)
         event, incident = ev_rows[e], inc_rows[i]
-        km = np.nan
-        if event.get("geo_precision") in PRECISE_GEO:
-            km = float(
-                haversine_km(
-                    _float(incident.get("latitude")),
-                    _float(incident.get("longitude")),
-                    _float(event.get("latitude")),
-                    _float(event.get("longitude")),
-                )
-            )
+        km = pair.km
         rows.append(
             {
                 "incident_id": incident["incident_id"],
