@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import clean, paths, render
-from analysis.report import appendix, briefing, data
+from analysis.report import briefing, data, pagescript
 from tests.conftest import ROOT
 from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -40,15 +40,15 @@ def fixture_page(raw_dir, tmp_path) -> tuple[str, data.Processed]:
 def test_only_the_pages_own_script_may_run(fixture_page):
     html, _ = fixture_page
     scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
-    assert scripts == [appendix.script()]
+    assert scripts == [pagescript.script()]
     assert html.count("<script") == 1
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     assert policy == (
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-        f"script-src {appendix.csp_hash(scripts[0])}"
+        f"script-src {pagescript.csp_hash(scripts[0])}"
     )
     # Any other script text would need another hash: the policy names this script only.
-    assert appendix.csp_hash(scripts[0] + " ") not in policy
+    assert pagescript.csp_hash(scripts[0] + " ") not in policy
 
 
 def test_each_incident_shows_its_claims_and_corrections(fixture_page):
@@ -96,8 +96,8 @@ def test_filters_search_and_sort_in_the_browser(real_page, browser):  # noqa: F8
         page.select_option("select[name=grade]", "A")
         chosen = inc[(inc["year"] == 2022) & (inc["evidence_grade"] == "A")]
         assert sorted(visible(page)) == sorted(chosen["incident_id"])
-        assert (
-            page.inner_text("#filter-status") == f"Showing {len(chosen)} of {len(inc)} incidents."
+        assert page.inner_text("#filter-status") == (
+            f"{len(chosen)} incidents shown out of {len(inc)}."
         )
         page.click("button[type=reset]")
         page.wait_for_function(

@@ -344,10 +344,7 @@ def render_appendix(
                 "corrections": corrections.get(row["incident_id"], []),
             }
         )
-    script = appendix.script()
     return env.get_template("appendix.html.j2").render(
-        script=script,
-        script_hash=appendix.csp_hash(script),
         options=appendix.filter_options(inc),
         regions={r: region_name(r) for r in inc["region"].unique()},
         sorts={value: _(label) for value, label in appendix.SORTS.items()},

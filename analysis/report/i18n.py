@@ -276,11 +276,12 @@ def _vocabulary() -> Iterator[str]:
 
 
 def _add(catalog, message, path: str, lineno: int, comments=()) -> None:
-    """Add one extracted message; calls with a non-literal argument (None) are skipped."""
-    if not message or (isinstance(message, tuple) and not all(message)):
-        return
+    """Add one extracted message; calls with a non-literal message (None) are skipped. A plural
+    message is its singular and plural (the template extractor also yields the count, None)."""
     if isinstance(message, tuple):
         message = tuple(message[:2])
+    if not message or (isinstance(message, tuple) and not all(message)):
+        return
     catalog.add(message, locations=[(path, lineno)], auto_comments=list(comments))
 
 
