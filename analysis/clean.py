@@ -54,6 +54,9 @@ def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, 
         "published_totals": curated.published_totals.reset_index(drop=True)
         .sort_values(["period_start", "total_id"])
         .reset_index(drop=True),
+        "out_of_scope": curated.out_of_scope.reset_index(drop=True)
+        .sort_values(["date", "event_id"])
+        .reset_index(drop=True),
         "changelog": curated.changelog.reset_index(drop=True)
         .sort_values(["date", "incident_id", "action", "field"], kind="stable")
         .reset_index(drop=True),
@@ -209,6 +212,9 @@ def run(
             for name, data in sorted(outputs.items())
         },
         "rows": {name: len(frame) for name, frame in tables.items()},
+        # The release the data belong to (data/RELEASES.md): its date is the record's cut-off,
+        # the last day the compilation looked for reporting.
+        "release": {"version": dataset.version, "date": dataset.date},
         "versions": manifest.versions(),
         "exports": exports.provenance if exports is not None else {},
     }

@@ -67,6 +67,8 @@ PERPETRATOR_BASES: dict[str, str] = {
     "recorded_wording": "Taken from the wording recorded when the source was compiled (title, "
     "claim wording, notes); page not re-read",
     "not_reached": "The source could not be reached",
+    "translated_copy": "Read only in a translation of the source (machine translation or a "
+    "re-translation); the source's own words were not seen",
 }
 
 # What a published total covers (data/raw/published_totals.csv), and so what it is compared with.
@@ -77,6 +79,24 @@ TOTAL_SCOPE_KINDS: dict[str, str] = {
 TOTAL_PERPETRATOR_MATCHES: dict[str, str] = {
     "any": "Malian forces, alone or with partners (every incident of the dataset)",
     "with_russian_forces": "Operations with Russian forces (Wagner / Africa Corps) only",
+}
+
+# What a published total counts. UN bodies publish three kinds of figure for the Malian forces,
+# and only figures of the same kind are set side by side (analysis.report.metrics).
+TOTAL_MEASURES: dict[str, str] = {
+    "killings": "People killed, in any manner",
+    "executions": "Extrajudicial, summary or arbitrary executions",
+    "violations": "Violations or cases that mix executions with torture, arrests and "
+    "disappearances",
+    "injured_or_missing": "People injured, missing or forcibly disappeared",
+}
+# The outcome each measure may be recorded with (a count of violations is filed under the
+# closest outcome, "killed", and its note says so).
+TOTAL_MEASURE_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "killings": ("killed",),
+    "executions": ("killed",),
+    "violations": ("killed",),
+    "injured_or_missing": ("injured", "missing"),
 }
 
 OPERATION_TYPES: dict[str, str] = {

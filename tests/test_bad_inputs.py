@@ -27,9 +27,10 @@ import pytest
 from analysis import clean
 from analysis.errors import DataError, shorten
 from analysis.pipeline import schemas
+from analysis.pipeline.validation import MEASURE_OUTCOME_ERROR
 from analysis.sources.acled import read_acled
 from analysis.sources.actors import load_actor_map
-from analysis.vocab import PERPETRATORS, VICTIM_GROUPS
+from analysis.vocab import PERPETRATORS, TOTAL_MEASURES, VICTIM_GROUPS
 from tests.conftest import FIXTURES, ROOT
 
 # --------------------------------------------------------------------------------------------
@@ -108,6 +109,11 @@ def append(name: str, row: str) -> Change:
         path.write_text(path.read_text(encoding="utf-8") + row + "\n", encoding="utf-8")
 
     return apply
+
+
+def append_file(name: str, text: str) -> Change:
+    """Write a new (optional) table."""
+    return lambda raw: (raw / name).write_text(text + "\n", encoding="utf-8")
 
 
 def rewrite(name: str, make: Callable[[str], bytes]) -> Change:
@@ -469,6 +475,54 @@ CASES = [
                 "period_start/period_end",
                 "period_start=2022-04-01, period_end=2022-03-31",
                 "period_end is before period_start",
+            )
+        },
+    ),
+    Case(
+        "total-unknown-measure",
+        edit("published_totals.csv", "civilians,killed,killings", "civilians,killed,deaths"),
+        {
+            (
+                "published_totals.csv",
+                2,
+                "measure",
+                "deaths",
+                f"value is not one of the allowed codes {list(TOTAL_MEASURES)}",
+            )
+        },
+    ),
+    Case(
+        "total-measure-against-outcome",
+        edit(
+            "published_totals.csv",
+            "civilians,killed,killings",
+            "civilians,killed,injured_or_missing",
+        ),
+        {
+            (
+                "published_totals.csv",
+                2,
+                "measure/outcome",
+                "measure=injured_or_missing, outcome=killed",
+                MEASURE_OUTCOME_ERROR,
+            )
+        },
+    ),
+    Case(
+        "out-of-scope-event-citing-unknown-source",
+        append_file(
+            "out_of_scope.csv",
+            "event_id,date,place,what,what_fr,reason,reason_fr,source_id\n"
+            "gamma-2020-07,2020-07-10,Gamma,Fictional protest.,Manifestation fictive.,"
+            "Not an operation.,Pas une opération.,ghost-20220101",
+        ),
+        {
+            (
+                "out_of_scope.csv",
+                2,
+                "source_id",
+                "ghost-20220101",
+                "refers to an id not found in sources",
             )
         },
     ),

@@ -30,6 +30,7 @@ def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
         "geo_outline.parquet",
         "region_points.parquet",
         "changelog.parquet",
+        "out_of_scope.parquet",
         "validation_report.md",
         # the data package and the database (tests/test_publish.py)
         *(f"{name}.csv" for name in datapackage.MODELS),
@@ -130,7 +131,7 @@ def test_without_exports_no_export_tables(raw_dir, tmp_path):
     out = tmp_path / "processed"
     clean.main(["--raw", str(raw_dir), "--out", str(out)])
     loaded = data.load(out)
-    assert set(loaded.extra) == {"changelog"}  # no events, rejected or links tables
+    assert set(loaded.extra) == {"changelog", "out_of_scope"}  # no events, rejected or links
     assert loaded.manifest["exports"] == {}
 
 

@@ -108,6 +108,7 @@ def raw() -> dict[str, pd.DataFrame]:
         "incidents": read("incidents.csv"),
         "context_events": read("context_events.csv"),
         "published_totals": read("published_totals.csv"),
+        "out_of_scope": read("out_of_scope.csv"),
     }
 
 
@@ -118,6 +119,8 @@ def raw() -> dict[str, pd.DataFrame]:
         ("context_events", "label_fr"),
         ("context_events", "description_fr"),
         ("published_totals", "perpetrator_scope_fr"),
+        ("out_of_scope", "what_fr"),
+        ("out_of_scope", "reason_fr"),
     ],
 )
 def test_french_columns_are_complete_and_typeset(raw, table, column):
@@ -135,6 +138,7 @@ def test_french_descriptions_name_no_one_the_english_does_not(raw):
     french_capitals = {
         "État", "ONU", "HCDH", "Nations", "Unies", "Observateurs", "Conseil", "Touaregs",
         "Mauritaniens", "Maliens", "Mauritanie", "Algérie", "Premier", "Commission", "Peuls",
+        "Défense",
     }  # fmt: skip
     for row in raw["incidents"].itertuples(index=False):
         english = row.description

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from analysis.clean import build_tables
 from analysis.pipeline.curated import read_curated
@@ -123,3 +124,99 @@ def test_period_total_with_russian_forces_and_left_out_incidents(raw_dir):
     left_out = _total(scope_kind="period_all_cases", excluded_incidents="alpha-2022-03")
     row = metrics.coverage_of_published(built["incidents"], left_out).iloc[0]
     assert row["dataset_min"] == 12 + 14 + 2 and "leaves out" in row["comparison"]
+
+
+# --- the UN series: like with like -----------------------------------------------------------
+
+
+def _un_total(total_id: str, source_id: str, start: str, end: str, measure: str, n: int, **kw):
+    row = _total(
+        total_id=total_id,
+        source_id=source_id,
+        period_start=pd.Timestamp(start),
+        period_end=pd.Timestamp(end),
+        scope_kind="period_all_cases",
+        measure=measure,
+        count_min=n,
+        count_max=n,
+    ).iloc[0]
+    return row.to_dict() | kw
+
+
+UN_SOURCES = pd.DataFrame(
+    {
+        "source_id": ["note-q", "sg-q", "press-q"],
+        "publisher": ["MINUSMA", "UN Secretary-General", "A newspaper"],
+        "kind": ["un_body", "un_body", "international_media"],
+    }
+)
+
+
+def test_un_series_one_row_per_quarter_and_measure_never_mixed():
+    totals = pd.DataFrame(
+        [
+            _un_total("a", "note-q", "2022-01-01", "2022-03-31", "killings", 248),
+            _un_total("b", "sg-q", "2022-01-01", "2022-03-31", "killings", 250),
+            _un_total("c", "note-q", "2022-01-01", "2022-03-31", "violations", 320),
+            _un_total("d", "note-q", "2020-04-01", "2020-06-30", "executions", 94),
+        ]
+    )
+    series = metrics.un_quarterly_series(totals, UN_SOURCES)
+    assert list(zip(series["quarter"].astype(str), series["measure"], strict=True)) == [
+        ("2020Q2", "executions"),
+        ("2022Q1", "killings"),
+        ("2022Q1", "violations"),
+    ]
+    both = series[series["measure"].eq("killings")].iloc[0]
+    # the note and the Secretary-General's report: one figure reported twice, as a range
+    assert (both["count_min"], both["count_max"]) == (248, 250)
+    assert both["publisher"] == "MINUSMA; UN Secretary-General" and both["total_id"] == "a;b"
+    assert both["period_end"] == pd.Timestamp("2022-03-31")
+    only = metrics.un_quarterly_series(totals, UN_SOURCES, measure="violations")
+    assert only["measure"].tolist() == ["violations"] and only["count_min"].tolist() == [320]
+
+
+def test_un_series_leaves_out_other_periods_publishers_and_subgroups():
+    totals = pd.DataFrame(
+        [
+            _un_total("year", "note-q", "2022-01-01", "2022-12-31", "violations", 694),
+            _un_total("sg-period", "sg-q", "2020-06-02", "2020-09-29", "violations", 187),
+            _un_total("press", "press-q", "2021-01-01", "2021-03-31", "killings", 9),
+            _un_total(
+                "kids", "note-q", "2022-01-01", "2022-03-31", "killings", 6, victim_group="children"
+            ),
+            _un_total(
+                "hurt",
+                "note-q",
+                "2022-04-01",
+                "2022-06-30",
+                "injured_or_missing",
+                19,
+                outcome="injured",
+            ),
+        ]
+    )
+    series = metrics.un_quarterly_series(totals, UN_SOURCES)
+    assert series.empty and "quarter" in series.columns
+
+
+def test_un_series_refuses_unlike_figures():
+    unlabelled = pd.DataFrame([_un_total("x", "note-q", "2022-01-01", "2022-03-31", None, 5)])
+    with pytest.raises(ValueError, match="no known measure"):
+        metrics.un_quarterly_series(unlabelled, UN_SOURCES)
+    with pytest.raises(ValueError, match="not one of the UN series"):
+        metrics.un_quarterly_series(
+            unlabelled.assign(measure="killings"), UN_SOURCES, "injured_or_missing"
+        )
+
+
+def test_violations_and_period_executions_are_not_set_beside_killings(raw_dir):
+    built = tables(raw_dir)
+    for measure in ("violations", "executions"):
+        total = _total(scope_kind="period_all_cases", measure=measure)
+        row = metrics.coverage_of_published(built["incidents"], total).iloc[0]
+        assert not row["compared"] and pd.isna(row["share_of_published_min"])
+        assert row["comparison"].startswith("not compared")
+    # a report's own executions are still set beside the incidents that cite that report
+    row = metrics.coverage_of_published(built["incidents"], _total(measure="executions")).iloc[0]
+    assert row["compared"]

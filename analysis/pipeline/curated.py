@@ -26,6 +26,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "published_totals": schemas.PublishedTotalsRaw,
     "changelog": schemas.ChangelogRaw,
     "allegations": schemas.AllegationsRaw,
+    "out_of_scope": schemas.OutOfScopeRaw,
 }
 
 
@@ -39,6 +40,7 @@ class Curated:
     published_totals: pd.DataFrame
     changelog: pd.DataFrame
     allegations: pd.DataFrame
+    out_of_scope: pd.DataFrame
     warnings: list[str]
 
 

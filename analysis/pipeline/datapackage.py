@@ -53,6 +53,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "context_events": schemas.ContextEventsRaw,
     "published_totals": schemas.PublishedTotalsRaw,
     "changelog": schemas.ChangelogRaw,
+    "out_of_scope": schemas.OutOfScopeRaw,
 }
 PRIMARY_KEYS: dict[str, list[str]] = {
     "incidents": ["incident_id"],
@@ -60,6 +61,7 @@ PRIMARY_KEYS: dict[str, list[str]] = {
     "sources": ["source_id"],
     "context_events": ["event_id"],
     "published_totals": ["total_id"],
+    "out_of_scope": ["event_id"],
 }
 # (table, column) -> (referenced table, column). The changelog may name incidents that were
 # removed or merged, so its incident_id is not a foreign key.
@@ -68,6 +70,7 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "context_events": [("source_id", "sources", "source_id")],
     "published_totals": [("source_id", "sources", "source_id")],
     "changelog": [("source_id", "sources", "source_id")],
+    "out_of_scope": [("source_id", "sources", "source_id")],
 }
 DATE_FORMAT = "%Y-%m-%d"
 

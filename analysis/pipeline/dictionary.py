@@ -36,6 +36,12 @@ TABLES: dict[str, dict[str, str]] = {
         "description": "Period totals published by human-rights organisations, the UN and event "
         "databases, set beside the dataset's own coverage.",
     },
+    "out_of_scope": {
+        "title": "Left out of the record",
+        "description": "Events met in the reporting and left out of the record (protest "
+        "repression, coup-day shootings, militia attacks no source ties to the state's "
+        "operations), each with the reason and the source that reported it.",
+    },
     "changelog": {
         "title": "Corrections",
         "description": "Every correction to the curated record after it was first published: "
@@ -116,6 +122,15 @@ COLUMNS: dict[str, str] = {
     "period_start": "First day of the period the total covers.",
     "period_end": "Last day of the period the total covers.",
     "perpetrator_scope": "Whose actions the published total covers, as the source scoped it.",
+    "measure": "What the published figure counts: killings (people killed, any manner), "
+    "executions (extrajudicial, summary or arbitrary executions), violations (violations or "
+    "cases that mix executions with torture, arrests and disappearances; filed under the "
+    "outcome 'killed', the note says so), or injured_or_missing. Only figures of the same "
+    "measure are compared.",
+    # left out of the record
+    "place": "Where the event took place, as the source gave it.",
+    "what": "What happened, in neutral, attributed words.",
+    "what_fr": "The same, in French (for the French edition).",
     # changelog
     "action": "added, edited, removed, merged or claim_removed.",
     "field": "The field or table that changed.",
@@ -129,7 +144,8 @@ COLUMNS: dict[str, str] = {
     "allegation": "What this source said about the perpetrator: alleges, only relays a party's "
     "attribution, denies, names no force, or not known.",
     "perpetrator_basis": "How this source's allegation was established: read on a copy of the "
-    "source, or taken from the wording recorded when it was compiled.",
+    "source, taken from the wording recorded when it was compiled, read only in a translation "
+    "of the source (translated_copy), or not reached.",
     "date_reported": "The date this source gave, where it differs from the incident's start.",
     "date_note": "How this source's date differs from the others'.",
     "date_note_fr": "The same note in French (for the French edition).",
@@ -160,6 +176,11 @@ OVERRIDES: dict[tuple[str, str], str] = {
     ("published_totals", "count_min"): "Lowest figure of the published total.",
     ("published_totals", "count_max"): "Highest figure of the published total.",
     ("published_totals", "source_wording"): "The source's own words for the total.",
+    ("out_of_scope", "event_id"): "Identifier of the event left out (place-yyyy-mm).",
+    ("out_of_scope", "date"): "Date of the event (its first day, ISO).",
+    ("out_of_scope", "reason"): "Why the event is outside the record's scope.",
+    ("out_of_scope", "reason_fr"): "The same reason in French (for the French edition).",
+    ("out_of_scope", "source_id"): "The source that reported the event (see the sources table).",
 }
 
 

@@ -14,6 +14,7 @@ from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
 from analysis.pipeline.derive import derive_perpetrators, resolve_regions
+from analysis.pipeline.validation import MEASURE_OUTCOME_ERROR
 from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
 from analysis.sources.exports import (
     DATASETS,
@@ -38,6 +39,8 @@ from analysis.vocab import (
     PERPETRATORS,
     REGIONS,
     SOURCE_KINDS,
+    TOTAL_MEASURE_OUTCOMES,
+    TOTAL_MEASURES,
     TOTAL_PERPETRATOR_MATCHES,
     TOTAL_SCOPE_KINDS,
     VICTIM_GROUPS,
@@ -246,6 +249,8 @@ class PublishedTotalsRaw(_Base):
     excluded_incidents: Series[str] = pa.Field(nullable=True, str_matches=SLUG_LIST)
     victim_group: Series[str] = pa.Field(**_isin(VICTIM_GROUPS))
     outcome: Series[str] = pa.Field(**_isin(OUTCOMES))
+    # What the figure counts: people killed, executions, or violations mixing several abuses.
+    measure: Series[str] = pa.Field(**_isin(TOTAL_MEASURES))
     count_min: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
     count_max: Series[pd.Int64Dtype] = pa.Field(ge=0, le=1_000_000)
     source_wording: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
@@ -258,6 +263,36 @@ class PublishedTotalsRaw(_Base):
     @pa.dataframe_check(error="period_end is before period_start")
     def _end_after_start(cls, df: pd.DataFrame) -> pd.Series:
         return df["period_end"] >= df["period_start"]
+
+    @pa.dataframe_check(error=MEASURE_OUTCOME_ERROR)
+    def _measure_fits_outcome(cls, df: pd.DataFrame) -> pd.Series:
+        # An unknown measure is reported by the column's own check, not here.
+        allowed = df["measure"].map(TOTAL_MEASURE_OUTCOMES)
+        return pd.Series(
+            [
+                not isinstance(ok, tuple) or outcome in ok
+                for ok, outcome in zip(allowed, df["outcome"], strict=True)
+            ],
+            index=df.index,
+        )
+
+
+class OutOfScopeRaw(_Base):
+    """data/raw/out_of_scope.csv: events met in the reporting and left out of the record, each
+    with the reason (METHODOLOGY.md, "What is recorded") and the source that reported it."""
+
+    event_id: Series[str] = pa.Field(unique=True, str_matches=SLUG)
+    date: Series[pa.DateTime] = _date_field()
+    place: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 120})
+    what: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 400})
+    what_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
+    reason: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 400})
+    reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
+    source_id: Series[str] = pa.Field(str_matches=SLUG)
+
+    @pa.check("date", name="not_in_future", error="date is in the future")
+    def _not_future(cls, series: pd.Series) -> pd.Series:
+        return not_in_future(series)
 
 
 class RegionsRaw(_Base):
@@ -411,7 +446,7 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     problems += _dangling(cas, "source_id", src["source_id"], names["casualties"], "sources")
     live = frames["changelog"][~frames["changelog"]["action"].isin(["removed", "merged"])]
     problems += _dangling(live, "incident_id", inc["incident_id"], names["changelog"], "incidents")
-    for table in ("context_events", "published_totals", "changelog"):
+    for table in ("context_events", "published_totals", "changelog", "out_of_scope"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
     problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
     totals = frames["published_totals"]
@@ -610,6 +645,7 @@ def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
         | set(frames["published_totals"]["report_sources"].dropna().str.split(";").explode())
         | set(frames["context_events"]["source_id"])
         | set(frames["published_totals"]["source_id"])
+        | set(frames["out_of_scope"]["source_id"])
     )
     unused = sorted(set(frames["sources"]["source_id"]) - used)
     warnings = [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]

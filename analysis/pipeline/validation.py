@@ -19,8 +19,14 @@ from analysis.errors import DataError, Problem, shorten
 _INT = re.compile(r"^[+-]?\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+MEASURE_OUTCOME_ERROR = (
+    "measure does not go with outcome: killings, executions and violations are recorded as "
+    "killed; injured_or_missing as injured or missing"
+)
+
 # The columns a dataframe-level check is about, so the report can point at them.
 CHECK_COLUMNS: dict[str, tuple[str, ...]] = {
+    MEASURE_OUTCOME_ERROR: ("measure", "outcome"),
     "count_min is greater than count_max": ("count_min", "count_max"),
     "date_end is before date_start": ("date_start", "date_end"),
     "period_end is before period_start": ("period_start", "period_end"),

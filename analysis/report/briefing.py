@@ -117,6 +117,28 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
     }
 
 
+def period_rates(processed: data.Processed, grades=HEADLINE_GRADES) -> dict:
+    """Civilians reported killed per month in each period (before Wagner, Wagner, Africa
+    Corps), as worded ranges, for the briefing's line that links to the period page."""
+    from analysis.report import before_after, periods
+
+    span = periods.define(
+        processed.context_events,
+        periods.record_start(processed.incidents),
+        periods.cutoff(processed.manifest),
+    )
+    table = periods.period_table(processed.incidents, span, grades)
+    locale = i18n.active()
+    return {
+        "href": before_after.PAGE,
+        "rates": {
+            key: locale.decimal_range(row["rate_min"], row["rate_max"])
+            for key, row in table.iterrows()
+        },
+        "when": {p.key: before_after.period_dates(p) for p in span},
+    }
+
+
 def timeline_chart(processed: data.Processed, grades=HEADLINE_GRADES) -> charts.Chart:
     chosen = metrics.filter_grades(processed.incidents, grades)
     quarters = chosen.assign(month=chosen["date_start"].dt.to_period("Q").dt.to_timestamp())
@@ -214,6 +236,7 @@ def render_index(
         kinds=translated(SOURCE_KINDS),
         number=locale.number,
         timeline=timeline_chart(processed)._repr_html_(),
+        periods=period_rates(processed),
         pages=pages,
         sources=sources,
         build_date=build_date(),

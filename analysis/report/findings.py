@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.report import i18n
+from analysis.report import i18n, periods
 from analysis.report.i18n import N_, _
 from analysis.vocab import OPERATION_TYPES
 
@@ -109,3 +109,113 @@ def lowercase_first(phrase: str) -> str:
     if i18n.active().lang == "fr" and phrase[:1].isupper() and not phrase[1:2].isupper():
         return phrase[:1].lower() + phrase[1:]
     return phrase
+
+
+# -- Before and after Wagner (analysis.report.periods) ----------------------------------------
+
+# How the per-month rate moved between two periods; the verdict follows from the ranges alone
+# (periods.change), so a sentence never claims more than the lowest and highest readings allow.
+RATE_SENTENCES = {
+    "rose": N_(
+        "The per-month rate of civilians reported killed was {first_rate} {first_when} and "
+        "{second_rate} {second_when}: higher even when the lowest reading of the second is set "
+        "against the highest of the first."
+    ),
+    "fell": N_(
+        "The per-month rate of civilians reported killed was {first_rate} {first_when} and "
+        "{second_rate} {second_when}: lower even when the highest reading of the second is set "
+        "against the lowest of the first."
+    ),
+    "overlap": N_(
+        "The per-month rate of civilians reported killed was {first_rate} {first_when} and "
+        "{second_rate} {second_when}: the two ranges overlap, so these figures cannot say "
+        "whether the rate rose or fell."
+    ),
+}
+
+
+def period_phrase(key: str) -> str:
+    return _(periods.PERIOD_PHRASES[key])
+
+
+def rate_comparison(table: pd.DataFrame, first: str, second: str) -> str:
+    """One sentence comparing the per-month rates of two periods of ``periods.period_table``:
+    rose, fell, or overlapping ranges."""
+    locale = i18n.active()
+    a, b = table.loc[first], table.loc[second]
+    verdict = periods.change((a["rate_min"], a["rate_max"]), (b["rate_min"], b["rate_max"]))
+    return _(RATE_SENTENCES[verdict]).format(
+        first_rate=locale.decimal_range(a["rate_min"], a["rate_max"]),
+        first_when=period_phrase(first),
+        second_rate=locale.decimal_range(b["rate_min"], b["rate_max"]),
+        second_when=period_phrase(second),
+    )
+
+
+RATE_TITLES = {
+    "rose": N_("The per-month rate {second_when} is above the rate {first_when} at every reading"),
+    "fell": N_("The per-month rate {second_when} is below the rate {first_when} at every reading"),
+    "overlap": N_("The per-month rates {first_when} and {second_when} overlap"),
+}
+
+
+def rate_title(table: pd.DataFrame, first: str, second: str) -> str:
+    """A chart title stating how the per-month rate moved between two periods."""
+    a, b = table.loc[first], table.loc[second]
+    verdict = periods.change((a["rate_min"], a["rate_max"]), (b["rate_min"], b["rate_max"]))
+    return _(RATE_TITLES[verdict]).format(
+        first_when=period_phrase(first), second_when=period_phrase(second)
+    )
+
+
+def incidents_comparison(table: pd.DataFrame, first: str, second: str) -> str:
+    """Incidents recorded per month in two periods, with the counts and lengths behind them."""
+    locale = i18n.active()
+    a, b = table.loc[first], table.loc[second]
+    return _(
+        "The record holds {first_n} incidents over {first_months} months {first_when} "
+        "({first_rate} a month) and {second_n} over {second_months} months {second_when} "
+        "({second_rate} a month)."
+    ).format(
+        first_n=locale.number(a["incidents"]),
+        first_months=locale.decimal(a["months"]),
+        first_when=period_phrase(first),
+        first_rate=locale.decimal(a["incidents_per_month"]),
+        second_n=locale.number(b["incidents"]),
+        second_months=locale.decimal(b["months"]),
+        second_when=period_phrase(second),
+        second_rate=locale.decimal(b["incidents_per_month"]),
+    )
+
+
+def coverage_comparison(table: pd.DataFrame, keys: list[str]) -> str:
+    """The share of incidents with a UN or human-rights-organisation source, period by period."""
+    locale = i18n.active()
+    parts = []
+    for key in keys:
+        row = table.loc[key]
+        if row["incidents"]:
+            parts.append(
+                _("{share} {when} ({n} of {total})").format(
+                    share=locale.percent(row["coverage"]),
+                    when=period_phrase(key),
+                    n=locale.number(row["documented"]),
+                    total=locale.number(row["incidents"]),
+                )
+            )
+        else:
+            parts.append(_("no incident recorded {when}").format(when=period_phrase(key)))
+    return _(
+        "Incidents with a UN or human-rights-organisation source among their sources: {parts}."
+    ).format(parts=locale.join(parts))
+
+
+def first_drone_sentence(table: pd.DataFrame) -> str:
+    """When the first drone strike was recorded, and in which period."""
+    dated = table["first_drone"].dropna()
+    if dated.empty:
+        return _("No drone strike is recorded in any period.")
+    key = dated.idxmin()
+    return _("The first drone strike in the record dates from {date}, {when}.").format(
+        date=i18n.active().date(dated.min()), when=period_phrase(key)
+    )

@@ -139,6 +139,16 @@ class Locale:
         lo, hi = int(lo), int(hi)
         return self.number(lo) if lo == hi else f"{self.number(lo)}–{self.number(hi)}"
 
+    def decimal(self, value: float, digits: int = 1) -> str:
+        """A rate with ``digits`` decimals: '1,234.5' / '1 234,5'."""
+        pattern = "#,##0." + "0" * digits if digits else "#,##0"
+        return babel.numbers.format_decimal(float(value), format=pattern, locale=self.lang)
+
+    def decimal_range(self, lo: float, hi: float, digits: int = 1) -> str:
+        """'2.3–5.1' (one figure when both ends read the same at ``digits`` decimals)."""
+        low, high = self.decimal(lo, digits), self.decimal(hi, digits)
+        return low if low == high else f"{low}–{high}"
+
     def percent(self, value: float) -> str:
         """A share as a whole percentage: '45%' / '45 %'."""
         return babel.numbers.format_percent(value, locale=self.lang)
@@ -270,6 +280,7 @@ def _vocabulary() -> Iterator[str]:
         vocab.COORD_PRECISIONS,
         vocab.EVIDENCE_GRADES,
         vocab.TOTAL_SCOPE_KINDS,
+        vocab.TOTAL_MEASURES,
     ):
         yield from mapping.values()
     yield "Not stated"  # the one region that is not a place name

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from analysis.report.i18n import N_, _, active
-from analysis.vocab import PERPETRATOR_FORCES
+from analysis.vocab import PERPETRATOR_FORCES, TOTAL_MEASURE_OUTCOMES, TOTAL_MEASURES
 
 
 def month_index(start: pd.Timestamp, end: pd.Timestamp) -> pd.DatetimeIndex:
@@ -110,6 +110,19 @@ def peak_month(monthly: pd.DataFrame) -> tuple[pd.Timestamp, int, int]:
 RUSSIAN_CODES = tuple(c for c, f in PERPETRATOR_FORCES.items() if f & {"W", "AC"})
 
 
+# Why a published figure is not set beside the dataset's ranges (which count every person
+# killed, injured or missing), in the page's language.
+COUNTS_OF_PEOPLE_NOT: dict[str, Callable[[], str]] = {
+    "executions": lambda: _(
+        "not compared: the total counts executions only, the dataset every killing"
+    ),
+    "violations": lambda: _(
+        "not compared: the total counts violations (executions, torture, arrests, "
+        "disappearances), not people"
+    ),
+}
+
+
 def _cited(incidents: pd.DataFrame, source_ids: set[str]) -> pd.Series:
     """Incidents that cite any of ``source_ids``."""
     cited = incidents["source_ids"].fillna("").str.split(";").explode().isin(source_ids)
@@ -149,7 +162,16 @@ def coverage_of_published(
             else set()
         )
         # The explanations are words of the page, in the language being built.
-        if total.scope_kind == "report_cases":
+        measure = getattr(total, "measure", None)
+        # A report's executions are compared with the incidents citing that report; a period
+        # count of executions or of violations is never set beside every killing of the period.
+        if measure == "violations" or (
+            measure == "executions" and total.scope_kind == "period_all_cases"
+        ):
+            inside = incidents.iloc[0:0]
+            matched = ""
+            reason = COUNTS_OF_PEOPLE_NOT[measure]()
+        elif total.scope_kind == "report_cases":
             inside = incidents[_cited(incidents, report_ids)]
             matched = _("compared with incidents citing this report")
             reason = None if len(inside) else _("not compared: no incident in the dataset cites it")
@@ -339,3 +361,98 @@ def widest_disagreement(incidents: pd.DataFrame, claims: pd.DataFrame):
 def empty_months(monthly: pd.DataFrame) -> pd.DatetimeIndex:
     """Months in the series that hold no incident."""
     return monthly.index[monthly["incidents"] == 0]
+
+
+# The measures of the UN series: figures about lives (the outcome "killed"); a count of people
+# injured or missing is not part of it.
+UN_SERIES_MEASURES = tuple(
+    m for m, outcomes in TOTAL_MEASURE_OUTCOMES.items() if "killed" in outcomes
+)
+
+
+def un_quarterly_series(
+    totals: pd.DataFrame, sources: pd.DataFrame, measure: str | None = None
+) -> pd.DataFrame:
+    """The UN's quarterly figures for the Malian forces: one row per quarter and measure.
+
+    Keeps the published totals whose source is a UN body (``sources.kind == "un_body"``:
+    MINUSMA's quarterly human-rights notes, the Secretary-General's reports, the Independent
+    Expert), for all civilians, whose period is exactly one calendar quarter; totals over other
+    periods (a year, a Secretary-General report's reporting period) are left out, as they cannot
+    be set beside a quarter. Measures are never mixed: killings, executions and violations stay
+    separate rows, and ``measure`` (one of ``UN_SERIES_MEASURES``) keeps a single one. Where
+    several UN publications give a figure for the same quarter and measure (a note and the
+    Secretary-General's report quoting it), they are one row whose range spans them.
+
+    Returns, sorted by quarter then measure:
+
+    - ``quarter``: pandas Period (freq Q);
+    - ``measure``: killings, executions or violations (``analysis.vocab.TOTAL_MEASURES``);
+    - ``count_min``, ``count_max``: lowest and highest figure the publications gave (Int64);
+    - ``publisher``: the publishing bodies, ``"; "``-separated;
+    - ``total_id``: the published totals behind the row, ``";"``-separated;
+    - ``period_start``, ``period_end``: the quarter's first and last day (Timestamps);
+    - ``perpetrator_scope``: the forces counted, in the sources' words, ``" / "``-separated.
+
+    Raises ValueError when a total has no known measure or ``measure`` is not a series
+    measure, rather than counting unlike figures together.
+    """
+    if measure is not None and measure not in UN_SERIES_MEASURES:
+        raise ValueError(
+            f"measure {measure!r} is not one of the UN series' measures {UN_SERIES_MEASURES}"
+        )
+    columns = [
+        "quarter",
+        "measure",
+        "count_min",
+        "count_max",
+        "publisher",
+        "total_id",
+        "period_start",
+        "period_end",
+        "perpetrator_scope",
+    ]
+    if "measure" not in totals:
+        raise ValueError("published totals without a 'measure' column cannot form a series")
+    unknown = totals[~totals["measure"].isin(list(TOTAL_MEASURES))]
+    if len(unknown):
+        raise ValueError(
+            "published totals with no known measure: "
+            + ", ".join(
+                f"{t} ({m!r})" for t, m in zip(unknown["total_id"], unknown["measure"], strict=True)
+            )
+        )
+    by_id = sources.set_index("source_id")
+    un = totals[totals["source_id"].map(by_id["kind"]).eq("un_body")]
+    quarter = un["period_start"].dt.to_period("Q")
+    whole_quarter = un["period_start"].eq(quarter.dt.start_time) & un["period_end"].eq(
+        quarter.dt.end_time.dt.normalize()
+    )
+    un = un[
+        whole_quarter
+        & un["victim_group"].eq("civilians")
+        & un["measure"].isin(UN_SERIES_MEASURES if measure is None else (measure,))
+    ].assign(quarter=quarter, publisher=lambda f: f["source_id"].map(by_id["publisher"]))
+    if un.empty:
+        return pd.DataFrame(columns=columns)
+
+    def _joined(values: pd.Series, sep: str) -> str:
+        return sep.join(dict.fromkeys(values))
+
+    series = (
+        un.sort_values("total_id")
+        .groupby(["quarter", "measure"], sort=True)
+        .agg(
+            count_min=("count_min", "min"),
+            count_max=("count_max", "max"),
+            publisher=("publisher", lambda v: _joined(v, "; ")),
+            total_id=("total_id", lambda v: _joined(v, ";")),
+            perpetrator_scope=("perpetrator_scope", lambda v: _joined(v, " / ")),
+        )
+        .reset_index()
+    )
+    series["period_start"] = series["quarter"].dt.start_time
+    series["period_end"] = series["quarter"].dt.end_time.dt.normalize()
+    for column in ("count_min", "count_max"):
+        series[column] = series[column].astype("Int64")
+    return series[columns]

@@ -25,6 +25,7 @@ FILES: dict[str, tuple[str, bool]] = {
     "published_totals": ("published_totals.csv", False),
     "changelog": ("changelog.csv", False),
     "allegations": ("allegations.csv", False),
+    "out_of_scope": ("out_of_scope.csv", False),
 }
 HAND_TABLES = ("regions",)
 # Tables that mean nothing without rows.
