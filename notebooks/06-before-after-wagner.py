@@ -26,25 +26,28 @@ import html
 
 from IPython.display import HTML, display
 
-from analysis.report import before_after, charts, data, findings, i18n, periods
+from analysis.report import before_after, charts, data, findings, i18n, metrics, periods
 from analysis.report.briefing import HEADLINE_GRADES
 from analysis.report.i18n import _
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 incidents = processed.incidents
-span = periods.define(
-    processed.context_events,
-    periods.record_start(incidents),
-    periods.cutoff(processed.manifest),
-)
-table = periods.period_table(incidents, span, HEADLINE_GRADES)
-keys = [p.key for p in span]
 grades_text = L.join(HEADLINE_GRADES)
 
 
-def paragraph(text: str) -> HTML:
-    return HTML("<p>" + html.escape(text) + "</p>")
+def paragraph(text: str, kind: str = "") -> HTML:
+    css = f" class='{kind}'" if kind else ""
+    return HTML(f"<p{css}>" + html.escape(text) + "</p>")
+
+
+# Without the context events that date them, there are no periods: the page says why.
+span, unavailable = before_after.draw_periods(processed)
+if span:
+    table = periods.period_table(incidents, span, HEADLINE_GRADES)
+    keys = [p.key for p in span]
+else:
+    display(paragraph(unavailable, "note"))
 
 
 # %% [markdown]
@@ -54,25 +57,27 @@ def paragraph(text: str) -> HTML:
 # lower only when the two ranges do not overlap.
 
 # %%
-latest = incidents["date_start"].max()
-sentences = [
-    _("The periods: {parts}.").format(
-        parts=L.join(
-            f"{before_after.period_name(p.key)} ({before_after.period_dates(p)})" for p in span
-        )
-    ),
-    findings.incidents_comparison(table, keys[0], keys[1]),
-    findings.rate_comparison(table, keys[0], keys[1]),
-    findings.rate_comparison(table, keys[1], keys[2]),
-    findings.first_drone_sentence(table),
-    findings.coverage_comparison(table, keys),
-    _(
-        "The latest incident recorded started on {latest}; the months from then to the cut-off "
-        "({cutoff}) count in the last period, although reporting of recent events may still "
-        "be to come."
-    ).format(latest=L.date(latest), cutoff=L.date(span[-1].end)),
-]
-display(HTML("".join(f"<p>{html.escape(s)}</p>" for s in sentences)))
+if span:
+    latest = incidents["date_start"].max()
+    sentences = [
+        _("The periods: {parts}.").format(
+            parts=L.join(
+                f"{before_after.period_name(p.key)} ({before_after.period_dates(p)})" for p in span
+            )
+        ),
+        findings.incidents_comparison(table, keys[0], keys[1]),
+        findings.rate_comparison(table, keys[0], keys[1]),
+        findings.rate_ratio_sentence(table, keys[0], keys[1]),
+        findings.rate_comparison(table, keys[1], keys[2]),
+        findings.first_drone_sentence(table),
+        findings.coverage_comparison(table, keys),
+        _(
+            "The latest incident recorded started on {latest}; the months from then to the cut-off "
+            "({cutoff}) count in the last period, although reporting of recent events may still "
+            "be to come."
+        ).format(latest=L.date(latest), cutoff=L.date(span[-1].end)),
+    ]
+    display(HTML("".join(f"<p>{html.escape(s)}</p>" for s in sentences if s)))
 
 # %% [markdown]
 # ## Period by period
@@ -81,47 +86,49 @@ display(HTML("".join(f"<p>{html.escape(s)}</p>" for s in sentences)))
 # count the incidents of the grades the briefing's headline figures use.
 
 # %%
-display(HTML(charts.table_html(before_after.summary_table(table, span, HEADLINE_GRADES))))
-missing = table["without_figure"]
-if missing.any():
-    display(
-        paragraph(
-            _(
-                "Incidents of these grades with injured or missing people but no figure for "
-                "deaths are counted as incidents, not as zero deaths: {parts}."
-            ).format(
-                parts=L.join(
-                    f"{before_after.period_name(k)} {L.number(n)}" for k, n in missing.items()
+if span:
+    display(HTML(charts.table_html(before_after.summary_table(table, span, HEADLINE_GRADES))))
+    missing = table["without_figure"]
+    if missing.any():
+        display(
+            paragraph(
+                _(
+                    "Incidents of these grades with injured or missing people but no figure for "
+                    "deaths are counted as incidents, not as zero deaths: {parts}."
+                ).format(
+                    parts=L.join(
+                        f"{before_after.period_name(k)} {L.number(n)}" for k, n in missing.items()
+                    )
                 )
             )
         )
-    )
 
 # %% [markdown]
 # ## Civilians reported killed per month, by period
 
 # %%
-fig = before_after.rates_chart(
-    table,
-    span,
-    title=findings.rate_title(table, keys[0], keys[1]),
-    source=_(
-        "Source: project compilation, incidents of evidence grades {grades}, by the date each "
-        "started. Solid: sum of the lowest figures reported, per month of the period; hatched: "
-        "up to the sum of the highest. Recorded incidents are a floor, not a count of all harm."
-    ).format(grades=grades_text),
-)
-display(
-    charts.show(
-        fig,
-        alt=" ".join(
-            [
-                findings.rate_comparison(table, keys[0], keys[1]),
-                findings.rate_comparison(table, keys[1], keys[2]),
-            ]
-        ),
+if span:
+    fig = before_after.rates_chart(
+        table,
+        span,
+        title=findings.rate_title(table, keys[0], keys[1]),
+        source=_(
+            "Source: project compilation, incidents of evidence grades {grades}, by the date each "
+            "started. Solid: sum of the lowest figures reported, per month of the period; hatched: "
+            "up to the sum of the highest. Recorded incidents are a floor, not a count of all harm."
+        ).format(grades=grades_text),
     )
-)
+    display(
+        charts.show(
+            fig,
+            alt=" ".join(
+                [
+                    findings.rate_comparison(table, keys[0], keys[1]),
+                    findings.rate_comparison(table, keys[1], keys[2]),
+                ]
+            ),
+        )
+    )
 
 # %% [markdown]
 # ## How: operations by type
@@ -130,9 +137,10 @@ display(
 # which each started.
 
 # %%
-operations = periods.operations_table(incidents, span)
-display(HTML(charts.table_html(before_after.operations_display(operations, table))))
-display(paragraph(findings.first_drone_sentence(table)))
+if span:
+    operations = periods.operations_table(incidents, span)
+    display(HTML(charts.table_html(before_after.operations_display(operations, table))))
+    display(paragraph(findings.first_drone_sentence(table)))
 
 # %% [markdown]
 # ## Who reported: coverage changed
@@ -145,8 +153,9 @@ display(paragraph(findings.first_drone_sentence(table)))
 # differs.
 
 # %%
-display(HTML(charts.table_html(before_after.coverage_table(table))))
-display(paragraph(findings.coverage_comparison(table, keys)))
+if span:
+    display(HTML(charts.table_html(before_after.coverage_table(table))))
+    display(paragraph(findings.coverage_comparison(table, keys)))
 
 # %% [markdown]
 # ## The UN's quarterly counts
@@ -158,53 +167,54 @@ display(paragraph(findings.coverage_comparison(table, keys)))
 # compared only with itself. These counts end with the mission.
 
 # %%
-series = before_after.un_series(processed.published_totals)
-by_measure = periods.un_by_measure(series)
-if by_measure:
-    quarters = sorted({q for frame in by_measure.values() for q in frame.index})
-    n_figures = sum(len(frame) for frame in by_measure.values())
-    fig = before_after.un_chart(
-        by_measure,
-        span,
-        title=_("{n} UN quarterly figures, {first} to {last}, one panel per measure").format(
-            n=L.number(n_figures), first=L.quarter(quarters[0]), last=L.quarter(quarters[-1])
-        ),
-        source=_(
-            "Source: UN figures recorded in the project's published totals, as published or as "
-            "quoted by the press; Malian defence and security forces. Solid: lowest figure; "
-            "hatched: up to the highest. A quarter without a bar has no figure in the record. "
-            "Shading: the periods (a quarter counts in the period holding its first day)."
-        ),
-    )
-    means = periods.un_period_means(by_measure, span)
-    display(
-        charts.show(
-            fig,
-            alt=_(
-                "UN quarterly figures by measure. Mean per quarter with a figure: {parts}."
-            ).format(
-                parts=(L.punct(";") + " ").join(
-                    _("{measure}, {period}: {mean} ({n} quarters)").format(
-                        measure=L.gettext(periods.UN_MEASURES[r.measure]),
-                        period=before_after.period_name(r.period),
-                        mean=L.decimal_range(r.mean_min, r.mean_max),
-                        n=L.number(r.quarters),
-                    )
-                    for r in means.itertuples()
-                    if r.quarters
-                )
+if span:
+    series = metrics.un_quarterly_series(processed.published_totals, processed.sources)
+    by_measure = periods.un_by_measure(series)
+    if by_measure:
+        quarters = sorted({q for frame in by_measure.values() for q in frame.index})
+        n_figures = sum(len(frame) for frame in by_measure.values())
+        fig = before_after.un_chart(
+            by_measure,
+            span,
+            title=_("{n} UN quarterly figures, {first} to {last}, one panel per measure").format(
+                n=L.number(n_figures), first=L.quarter(quarters[0]), last=L.quarter(quarters[-1])
+            ),
+            source=_(
+                "Source: UN figures recorded in the project's published totals, as published or as "
+                "quoted by the press; Malian defence and security forces. Solid: lowest figure; "
+                "hatched: up to the highest. A quarter without a bar has no figure in the record. "
+                "Shading: the periods (a quarter counts in the period holding its first day)."
             ),
         )
-    )
-    display(HTML(charts.table_html(before_after.un_means_display(means))))
-else:
-    display(
-        HTML(
-            "<p class='note'>"
-            + html.escape(_("The published totals hold no UN quarterly series to chart."))
-            + "</p>"
+        means = periods.un_period_means(by_measure, span)
+        display(
+            charts.show(
+                fig,
+                alt=_(
+                    "UN quarterly figures by measure. Mean per quarter with a figure: {parts}."
+                ).format(
+                    parts=(L.punct(";") + " ").join(
+                        _("{measure}, {period}: {mean} ({n} quarters)").format(
+                            measure=L.gettext(periods.UN_MEASURES[r.measure]),
+                            period=before_after.period_name(r.period),
+                            mean=L.decimal_range(r.mean_min, r.mean_max),
+                            n=L.number(r.quarters),
+                        )
+                        for r in means.itertuples()
+                        if r.quarters
+                    )
+                ),
+            )
         )
-    )
+        display(HTML(charts.table_html(before_after.un_means_display(means))))
+    else:
+        display(
+            HTML(
+                "<p class='note'>"
+                + html.escape(_("The published totals hold no UN quarterly series to chart."))
+                + "</p>"
+            )
+        )
 
 # %% [markdown]
 # ## ACLED and UCDP, where an export is present
@@ -215,24 +225,27 @@ else:
 # its own events.
 
 # %%
-exported = processed.extra.get("events")
-if exported is not None and len(exported):
-    display(
-        HTML(charts.table_html(before_after.export_display(periods.export_table(exported, span))))
-    )
-else:
-    display(
-        HTML(
-            "<p class='note'>"
-            + html.escape(
-                _(
-                    "No ACLED or UCDP export was present when this page was built; the "
-                    "cross-source page says how to add one."
-                )
+if span:
+    exported = processed.extra.get("events")
+    if exported is not None and len(exported):
+        display(
+            HTML(
+                charts.table_html(before_after.export_display(periods.export_table(exported, span)))
             )
-            + "</p>"
         )
-    )
+    else:
+        display(
+            HTML(
+                "<p class='note'>"
+                + html.escape(
+                    _(
+                        "No ACLED or UCDP export was present when this page was built; the "
+                        "cross-source page says how to add one."
+                    )
+                )
+                + "</p>"
+            )
+        )
 
 # %% [markdown]
 # ## What the comparison cannot show

@@ -155,3 +155,27 @@ def test_without_javascript_the_full_table_shows(real_page, browser):  # noqa: F
         assert len(visible(page)) == len(inc)
     finally:
         context.close()
+
+
+def test_an_allegation_read_only_in_a_translation_says_so():
+    claims = pd.DataFrame(
+        {
+            "incident_id": ["x-2023-09", "x-2023-09"],
+            "source_id": ["copy-20230923", "page-20230924"],
+            "publisher": ["Aggregator", "Agency"],
+            "is_party_claim": [False, False],
+            "allegation": ["alleges", "alleges"],
+            "perpetrator": ["wagner", "malian_forces"],
+            "perpetrator_reported": ["a group of Wagner", "the army"],
+            "perpetrator_basis": ["translated_copy", "page"],
+        }
+    )
+    sources = pd.DataFrame(
+        {
+            "source_id": ["copy-20230923", "page-20230924"],
+            "url": ["https://a.example", "https://b.example"],
+        }
+    )
+    entries = {e["publisher"]: e for e in briefing.who_alleged_what(claims, sources)["x-2023-09"]}
+    assert entries["Aggregator"]["from_translation"] and not entries["Agency"]["from_translation"]
+    assert not entries["Aggregator"]["from_record"]

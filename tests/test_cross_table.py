@@ -86,3 +86,21 @@ def test_a_source_date_outside_the_window_is_an_error(raw_dir):
     edit_csv(raw_dir / "allegations.csv", "2022-03-27/2022-03-31", "2022-02")
     found = rules(raw_dir)
     assert any(p.column == "date_reported" and p.value == "2022-02" for p in found)
+
+
+OUT_OF_SCOPE_HEADER = "event_id,date,place,what,what_fr,reason,reason_fr,source_id"
+
+
+def test_an_event_is_either_recorded_or_left_out(raw_dir):
+    """out_of_scope.csv lists events left out; one that is also an incident is refused, and a
+    distinct event left out is accepted."""
+    path = raw_dir / "out_of_scope.csv"
+    left_out = (
+        "{id},2022-03-27,Alpha,A fictional event.,Un événement fictif.,Not an operation.,"
+        "Pas une opération.,agency-20220306"
+    )
+    path.write_text(OUT_OF_SCOPE_HEADER + "\n" + left_out.format(id="alpha-2022-03") + "\n")
+    problems = [p for p in rules(raw_dir) if p.file.endswith("out_of_scope.csv")]
+    assert [(p.row, p.column, p.value) for p in problems] == [(2, "event_id", "alpha-2022-03")]
+    path.write_text(OUT_OF_SCOPE_HEADER + "\n" + left_out.format(id="gamma-2020-07") + "\n")
+    assert read_curated(raw_dir).out_of_scope["event_id"].tolist() == ["gamma-2020-07"]

@@ -397,6 +397,11 @@ def test_each_layout_builds_every_page(built):
     dataset = folder.upper()
     shown = rf"<td>{dataset}</td>\s*<td>{n_events}</td>\s*<td>{lo}–{hi}</td>"
     assert re.search(shown, page), f"{dataset} {n_events} events, {lo}–{hi} not on page 05"
+    # Every event is either linked to an incident or listed as a lead; no artefact on the page.
+    links = pd.read_parquet(copy / "data" / "processed" / "links.parquet")
+    leads = n_events - len(links)
+    assert re.search(rf"{leads} export events? (?:is|are) not explained", page), leads
+    assert "<NA>" not in page and "dataset_higher" not in page
     # The unclassified actor is listed on the data-quality page, not counted.
     quality = (copy / "reports" / "01-data-quality.html").read_text()
     assert "Unidentified Military Forces (Mali)" in quality

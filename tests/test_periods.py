@@ -230,12 +230,17 @@ def test_export_rates_count_only_the_months_the_export_covers(span):
     )
     table = periods.export_table(events, span).set_index("period")
     before, wagner, africa_corps = (table.loc[k] for k in periods.PERIOD_LABELS)
-    # Before: 1 June to 30 November 2021, 183 days; Wagner: 1 December 2021 to 31 May 2022.
+    # The events run from June 2021 to May 2022. Before: 1 June to 30 November 2021, 183 days;
+    # Wagner: 1 December 2021 to 31 May 2022, 182 days.
     assert before["months_covered"] == pytest.approx(183 / (365.25 / 12))
     assert wagner["months_covered"] == pytest.approx(182 / (365.25 / 12))
     assert (wagner["events"], wagner["killed_min"], wagner["killed_max"]) == (2, 10, 10)
     assert wagner["rate_min"] == pytest.approx(10 / (182 / (365.25 / 12)))
     assert africa_corps["months_covered"] == 0 and pd.isna(africa_corps["rate_min"])
+    # One event: the export covers its month (February 2024, 29 days), not a single day.
+    single = events.iloc[:1].assign(dataset="ucdp", date_start=pd.Timestamp("2024-02-16"))
+    table = periods.export_table(single, span).set_index("period")
+    assert table.loc["wagner", "months_covered"] == pytest.approx(29 / (365.25 / 12))
 
 
 # -- sentences -----------------------------------------------------------------------------------
@@ -260,6 +265,20 @@ def rates(first: tuple[float, float], second: tuple[float, float]) -> pd.DataFra
 )
 def test_a_change_is_claimed_only_when_the_ranges_do_not_overlap(first, second, verdict):
     assert periods.change(first, second) == verdict
+
+
+def test_the_ratio_of_two_rate_ranges_pairs_opposite_ends():
+    # 24.8-37.7 a month against 3.1-3.6: 24.8 / 3.6 = 6.89 and 37.7 / 3.1 = 12.16.
+    low, high = periods.ratio_range((3.1, 3.6), (24.8, 37.7))
+    assert (round(low, 2), round(high, 2)) == (6.89, 12.16)
+    assert periods.ratio_range((0.0, 2.0), (5.0, 6.0)) is None
+    with i18n.using("en"):
+        sentence = findings.rate_ratio_sentence(
+            rates((3.1, 3.6), (24.8, 37.7)), "before_wagner", "wagner"
+        )
+        none = findings.rate_ratio_sentence(rates((0, 1), (2, 3)), "before_wagner", "wagner")
+    assert "is 6.9–12.2 times the rate before Wagner's arrival" in sentence
+    assert none is None
 
 
 def test_the_rate_sentence_says_rose_fell_or_overlap_from_the_figures():
@@ -378,7 +397,10 @@ def test_the_un_chart_draws_one_panel_per_measure(span):
     with i18n.using("en"):
         fig = before_after.un_chart(split, span, title="t", source="s")
     titled = [ax.get_title(loc="left") for ax in fig.axes]
-    assert titled == ["Killings", "Extrajudicial or summary executions"]
+    assert titled == [
+        "People killed, in any manner",
+        "Extrajudicial, summary or arbitrary executions",
+    ]
 
 
 # -- the briefing's line -------------------------------------------------------------------------
@@ -409,3 +431,33 @@ def test_the_briefing_line_gives_each_period_s_rate_and_links_to_the_page():
     assert line["href"] == before_after.PAGE == "06-before-after-wagner.html"
     assert (paths.ROOT / "notebooks" / PAGE_SOURCE).exists()
     assert line["when"]["before_wagner"] == "du 1 janvier 2021 au 30 novembre 2021"
+
+
+def test_without_the_dating_events_the_page_says_why_and_the_briefing_omits_its_line():
+    """Context events are an optional table: a record without them still builds its pages."""
+    incidents = frame([row(1, "2022-03-01")])
+    processed = Processed(incidents)
+    processed.context_events = EVENTS[EVENTS["event_id"] != "wagner-exit-africa-corps"]
+    with i18n.using("en"):
+        span, note = before_after.draw_periods(processed)
+        assert briefing.period_rates(processed) is None
+    assert span == [] and "(wagner-exit-africa-corps)" in note
+    late = Processed(incidents)  # the record starts in 2022, after Wagner's arrival
+    with i18n.using("fr"):
+        span, note = before_after.draw_periods(late)
+    assert span == [] and note.startswith("Le recensement ne commence pas avant")
+
+
+def test_a_period_outside_an_export_s_span_shows_dashes_not_zeros(span):
+    events = pd.DataFrame(
+        {
+            "dataset": ["ucdp"],
+            "date_start": pd.to_datetime(["2024-02-16"]),
+            "civilians_killed_min": [7],
+            "civilians_killed_max": [10],
+        }
+    )
+    with i18n.using("en"):
+        shown = before_after.export_display(periods.export_table(events, span))
+    assert shown.iloc[0, 3:].tolist() == ["–", "–", "–"]  # before Wagner: not covered
+    assert shown.iloc[1, 3:].tolist() == ["1", "7–10", "7.3–10.5"]

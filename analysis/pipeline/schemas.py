@@ -14,8 +14,8 @@ from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
 from analysis.pipeline.derive import derive_perpetrators, resolve_regions
-from analysis.pipeline.validation import MEASURE_OUTCOME_ERROR
 from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.exports import (
     DATASETS,
     EARLIEST_EXPORT_DATE,
@@ -30,8 +30,8 @@ from analysis.vocab import (
     DATE_PRECISIONS,
     EARLIEST_DATE,
     EVIDENCE_GRADES,
+    FIRST_YEAR,
     MALI_BBOX,
-    NAMING_ALLEGATIONS,
     OPERATION_TYPES,
     OUTCOMES,
     PERPETRATOR_BASES,
@@ -39,12 +39,10 @@ from analysis.vocab import (
     PERPETRATORS,
     REGIONS,
     SOURCE_KINDS,
-    TOTAL_MEASURE_OUTCOMES,
     TOTAL_MEASURES,
     TOTAL_PERPETRATOR_MATCHES,
     TOTAL_SCOPE_KINDS,
     VICTIM_GROUPS,
-    today,
 )
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -62,10 +60,28 @@ def _date_field(**kwargs) -> object:
 
 
 def not_in_future(series: pd.Series) -> pd.Series:
-    return series.isna() | (series <= today())
+    return ~in_future(series)
 
 
-NOT_FUTURE = pa.Check(not_in_future, element_wise=False, error="date is in the future")
+def _row_check(name: str):
+    """A model's check across columns, taken from the rule registry and named after the rule
+    (the validation report finds its wording and columns by that name)."""
+    rule = CHECKS[name]
+
+    def check(cls, df: pd.DataFrame) -> pd.Series:
+        return rule.holds(df)
+
+    check.__name__ = f"_{name}"
+    return pa.dataframe_check(name=rule.name, error=rule.message)(check)
+
+
+def _future_check(*columns: str):
+    """Dates no later than today, on the given date columns."""
+
+    def check(cls, series: pd.Series) -> pd.Series:
+        return not_in_future(series)
+
+    return pa.check(*columns, name="not_in_future", error=f"date {IN_FUTURE}")(check)
 
 
 def _isin(values) -> dict:
@@ -110,20 +126,9 @@ class IncidentsRaw(_Base):
     distinct_from: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
     note: Series[str] = pa.Field(nullable=True)
 
-    @pa.check("date_start", "date_end", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
-
-    @pa.dataframe_check(error="date_end is before date_start")
-    def _end_after_start(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_end"] >= df["date_start"]
-
-    @pa.dataframe_check(
-        error="latitude, longitude, coord_precision and coord_source must be given together"
-    )
-    def _coords_together(cls, df: pd.DataFrame) -> pd.Series:
-        present = df[["latitude", "longitude", "coord_precision", "coord_source"]].notna()
-        return present.all(axis=1) | ~present.any(axis=1)
+    _not_future = _future_check("date_start", "date_end")
+    _end_after_start = _row_check("date_order")
+    _coords_together = _row_check("coordinates_together")
 
 
 class CasualtiesRaw(_Base):
@@ -141,9 +146,7 @@ class CasualtiesRaw(_Base):
     class Config:
         unique = ["incident_id", "source_id", "victim_group", "outcome"]
 
-    @pa.dataframe_check(error="count_min is greater than count_max")
-    def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
-        return df["count_min"] <= df["count_max"]
+    _min_le_max = _row_check("count_range")
 
 
 DATE_OR_RANGE = r"^\d{4}-\d\d(?:-\d\d)?(?:/\d{4}-\d\d(?:-\d\d)?)?$"
@@ -176,29 +179,10 @@ class AllegationsRaw(_Base):
     class Config:
         unique = ["incident_id", "source_id"]
 
-    @pa.dataframe_check(
-        error="perpetrator (code) and perpetrator_reported (the source's words) are required "
-        "when the source alleges, relays or denies, and must be empty when it names no force or "
-        "was not reached"
-    )
-    def _code_when_named(cls, df: pd.DataFrame) -> pd.Series:
-        named = df["allegation"].isin([*NAMING_ALLEGATIONS, "denies"])
-        present = df["perpetrator"].notna() & df["perpetrator_reported"].notna()
-        return (named & present) | (~named & df["perpetrator"].isna())
-
-    @pa.dataframe_check(
-        error="allegation 'unknown' goes with perpetrator_basis 'not_reached', and only with it"
-    )
-    def _unknown_iff_not_reached(cls, df: pd.DataFrame) -> pd.Series:
-        return df["allegation"].eq("unknown") == df["perpetrator_basis"].eq("not_reached")
-
-    @pa.dataframe_check(error="date_note is required when date_reported is given")
-    def _date_note(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_reported"].isna() | df["date_note"].notna()
-
-    @pa.dataframe_check(error="date_note_fr is given exactly when date_note is")
-    def _date_note_fr(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_note"].isna() == df["date_note_fr"].isna()
+    _code_when_named = _row_check("allegation_code")
+    _unknown_iff_not_reached = _row_check("unknown_when_not_reached")
+    _date_note = _row_check("date_note_given")
+    _date_note_fr = _row_check("date_note_fr_given")
 
 
 class SourcesRaw(_Base):
@@ -226,9 +210,7 @@ class ContextEventsRaw(_Base):
     description_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
     source_id: Series[str] = pa.Field(str_matches=SLUG)
 
-    @pa.check("date", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
+    _not_future = _future_check("date")
 
 
 class PublishedTotalsRaw(_Base):
@@ -256,25 +238,9 @@ class PublishedTotalsRaw(_Base):
     source_wording: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
     note: Series[str] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="count_min is greater than count_max")
-    def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
-        return df["count_min"] <= df["count_max"]
-
-    @pa.dataframe_check(error="period_end is before period_start")
-    def _end_after_start(cls, df: pd.DataFrame) -> pd.Series:
-        return df["period_end"] >= df["period_start"]
-
-    @pa.dataframe_check(error=MEASURE_OUTCOME_ERROR)
-    def _measure_fits_outcome(cls, df: pd.DataFrame) -> pd.Series:
-        # An unknown measure is reported by the column's own check, not here.
-        allowed = df["measure"].map(TOTAL_MEASURE_OUTCOMES)
-        return pd.Series(
-            [
-                not isinstance(ok, tuple) or outcome in ok
-                for ok, outcome in zip(allowed, df["outcome"], strict=True)
-            ],
-            index=df.index,
-        )
+    _min_le_max = _row_check("count_range")
+    _end_after_start = _row_check("period_order")
+    _measure_fits_outcome = _row_check("measure_outcome")
 
 
 class OutOfScopeRaw(_Base):
@@ -290,9 +256,7 @@ class OutOfScopeRaw(_Base):
     reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
     source_id: Series[str] = pa.Field(str_matches=SLUG)
 
-    @pa.check("date", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
+    _not_future = _future_check("date")
 
 
 class RegionsRaw(_Base):
@@ -330,9 +294,7 @@ class ChangelogRaw(_Base):
     reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 700})
     source_id: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
 
-    @pa.check("date", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
+    _not_future = _future_check("date")
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,7 +310,7 @@ class Incidents(pa.DataFrameModel):
     date_end: Series[pa.DateTime]
     date_precision: Series[str] = pa.Field(**_isin(DATE_PRECISIONS))
     month: Series[pa.DateTime]
-    year: Series[pd.Int64Dtype] = pa.Field(ge=2012)
+    year: Series[pd.Int64Dtype] = pa.Field(ge=FIRST_YEAR)
     region_reported: Series[str] = pa.Field(nullable=True)
     region: Series[str] = pa.Field(**_isin(REGIONS))
     cercle: Series[str] = pa.Field(nullable=True)
@@ -418,9 +380,7 @@ class Claims(pa.DataFrameModel):
     date_note: Series[pd.StringDtype] = pa.Field(nullable=True)
     date_note_fr: Series[pd.StringDtype] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="count_min is greater than count_max")
-    def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
-        return df["count_min"] <= df["count_max"]
+    _min_le_max = _row_check("count_range")
 
 
 # --------------------------------------------------------------------------------------------
@@ -449,6 +409,19 @@ def cross_table_problems(frames: dict[str, pd.DataFrame], names: dict[str, str])
     for table in ("context_events", "published_totals", "changelog", "out_of_scope"):
         problems += _dangling(frames[table], "source_id", src["source_id"], names[table], "sources")
     problems += _dangling(inc, "distinct_from", inc["incident_id"], names["incidents"], "incidents")
+    # An event is either in the record or listed as left out of it, never both.
+    out = frames["out_of_scope"]
+    for line, value in out.loc[out["event_id"].isin(set(inc["incident_id"])), "event_id"].items():
+        problems.append(
+            Problem(
+                names["out_of_scope"],
+                int(line),
+                "event_id",
+                value,
+                "also recorded as an incident in incidents.csv: an event is either in the record "
+                "or left out of it",
+            )
+        )
     totals = frames["published_totals"]
     listed = totals["report_sources"].dropna().str.split(";").explode().to_frame()
     problems += _dangling(
@@ -674,6 +647,7 @@ class ExportEvents(pa.DataFrameModel):
     date_precision: Series[str] = pa.Field(isin=list(EXPORT_DATE_PRECISIONS))
     admin1: Series[str] = pa.Field(nullable=True)
     admin2: Series[str] = pa.Field(nullable=True)
+    admin3: Series[str] = pa.Field(nullable=True)
     location: Series[str] = pa.Field(nullable=True)
     latitude: Series[float] = pa.Field(
         nullable=True, ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"]
@@ -684,6 +658,7 @@ class ExportEvents(pa.DataFrameModel):
     geo_precision_native: Series[str]
     geo_precision: Series[str] = pa.Field(isin=list(GEO_PRECISIONS))
     actor1_raw: Series[str]
+    notes: Series[str] = pa.Field(nullable=True)
     perpetrator: Series[str] = pa.Field(isin=list(PERPETRATORS))
     operation_type: Series[str] = pa.Field(isin=list(OPERATION_TYPES))
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
@@ -700,13 +675,8 @@ class ExportEvents(pa.DataFrameModel):
         ordered = True
         unique = ("dataset", "event_id")
 
-    @pa.dataframe_check(error="date_end is before date_start")
-    def _dates_ordered(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_end"] >= df["date_start"]
-
-    @pa.dataframe_check(error="civilians_killed_min is greater than civilians_killed_max")
-    def _range_ordered(cls, df: pd.DataFrame) -> pd.Series:
-        return df["civilians_killed_min"] <= df["civilians_killed_max"]
+    _dates_ordered = _row_check("date_order")
+    _range_ordered = _row_check("civilians_killed_range")
 
 
 # --------------------------------------------------------------------------------------------
@@ -799,9 +769,7 @@ class ExportAggregates(pa.DataFrameModel):
         strict = True
         ordered = True
 
-    @pa.dataframe_check(error="month is not the first day of period_start's month")
-    def _month_of_period(cls, df: pd.DataFrame) -> pd.Series:
-        return df["month"] == df["period_start"].dt.to_period("M").dt.start_time
+    _month_of_period = _row_check("month_of_period")
 
 
 class UnclassifiedActors(pa.DataFrameModel):
@@ -819,3 +787,44 @@ class UnclassifiedActors(pa.DataFrameModel):
         strict = True
         ordered = True
         unique = ("dataset", "file", "column", "actor")
+
+
+_PLACE_BASES = ["distance", "locality", "notes", "spelling", "cercle", "region", "none"]
+
+
+class Links(pa.DataFrameModel):
+    """Export events assigned to curated incidents: each event to at most one incident."""
+
+    incident_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    why: Series[str] = pa.Field(str_length={"min_value": 1})
+    place_basis: Series[str] = pa.Field(isin=_PLACE_BASES)
+    day_gap: Series[int] = pa.Field(ge=0)
+    km: Series[float] = pa.Field(nullable=True, ge=0)
+    score: Series[float]
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("dataset", "event_id")
+
+
+class LinkCandidates(pa.DataFrameModel):
+    """Near misses: incident x event pairs considered and not linked, with the reason."""
+
+    incident_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    why_not: Series[str] = pa.Field(str_length={"min_value": 1})
+    place_basis: Series[str] = pa.Field(isin=_PLACE_BASES)
+    day_gap: Series[int] = pa.Field(ge=0)
+    km: Series[float] = pa.Field(nullable=True, ge=0)
+    score: Series[float]
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("incident_id", "dataset", "event_id")

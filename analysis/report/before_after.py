@@ -6,18 +6,53 @@ that state a finding are in ``analysis.report.findings``.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
-from analysis.report import charts, i18n, metrics, periods
+from analysis.report import charts, i18n, periods
 from analysis.report.i18n import _
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES
 
 PAGE = "06-before-after-wagner.html"
 # Shading of each period on the time charts (light, and told apart by hatching too).
+QUARTER_BAR_DAYS = 80
+TITLE_WRAP = 70  # characters per line of a chart title, so it stays within the plot's width
 PERIOD_SHADES = {"before_wagner": "#f2f2f2", "wagner": "#fbeede", "africa_corps": "#e3f0f7"}
+
+
+def draw_periods(processed) -> tuple[list[periods.Period], str | None]:
+    """The record's periods, or none and a note saying why they cannot be drawn (context events
+    are an optional table: a project without them still builds its pages)."""
+    try:
+        span = periods.define(
+            processed.context_events,
+            periods.record_start(processed.incidents),
+            periods.cutoff(processed.manifest),
+        )
+    except periods.PeriodError as error:
+        return [], unavailable_note(error)
+    return span, None
+
+
+def unavailable_note(error: periods.PeriodError) -> str:
+    if error.kind == "missing_event":
+        return _(
+            "The context event that dates the periods ({event}) is not in the data "
+            "(data/raw/context_events.csv): no period can be drawn."
+        ).format(event=error.event_id)
+    if error.kind == "order":
+        return _(
+            "The record does not start before Wagner's arrival, or the handover is after its "
+            "cut-off: there are no periods to compare."
+        )
+    return _(
+        "The processed data do not say when the record ends: run make data again to draw the "
+        "periods."
+    )
 
 
 def period_name(key: str) -> str:
@@ -114,7 +149,7 @@ def rates_chart(table: pd.DataFrame, span: list[periods.Period], title: str, sou
         ax.text(x, hi, locale.decimal_range(lo, hi), ha="center", va="bottom", fontsize=9)
     ax.set_ylim(0, max(1.0, float(highs.max())) * 1.2)
     ax.set_ylabel(_("Civilians reported killed per month"))
-    ax.set_title(title)
+    ax.set_title("\n".join(textwrap.wrap(title, TITLE_WRAP)))
     ax.legend(loc="upper left", bbox_to_anchor=(0, -0.2), ncol=2)
     return charts._finish(fig, source)
 
@@ -158,12 +193,21 @@ def un_chart(
     )
     for ax, (measure, frame) in zip(axes[:, 0], by_measure.items(), strict=True):
         shade_periods(ax, span)
-        ax.bar(frame.index, frame["min"], width=70, color=charts.RANGE_COLOUR, zorder=2)
+        # Each bar covers its quarter, from the quarter's first day.
+        ax.bar(
+            frame.index,
+            frame["min"],
+            width=QUARTER_BAR_DAYS,
+            align="edge",
+            color=charts.RANGE_COLOUR,
+            zorder=2,
+        )
         ax.bar(
             frame.index,
             frame["max"] - frame["min"],
             bottom=frame["min"],
-            width=70,
+            width=QUARTER_BAR_DAYS,
+            align="edge",
             color="white",
             edgecolor=charts.RANGE_COLOUR,
             hatch="////",
@@ -204,8 +248,11 @@ def un_means_display(means: pd.DataFrame) -> pd.DataFrame:
 
 
 def export_display(exports: pd.DataFrame) -> pd.DataFrame:
-    """The exports' per-period rates, each labelled as the export's own."""
+    """The exports' per-period rates, each labelled as the export's own; a period outside an
+    export's span shows dashes, not zeros (the export says nothing about it)."""
     locale = i18n.active()
+    covered = exports["months_covered"] > 0
+    dash = lambda text, ok: text if ok else "–"  # noqa: E731
     return pd.DataFrame(
         {
             _("Export"): [d.upper() for d in exports["dataset"]],
@@ -214,24 +261,17 @@ def export_display(exports: pd.DataFrame) -> pd.DataFrame:
                 locale.decimal(m) for m in exports["months_covered"]
             ],
             _("Events attributed to Malian forces or partners"): [
-                locale.number(n) for n in exports["events"]
+                dash(locale.number(n), ok) for n, ok in zip(exports["events"], covered, strict=True)
             ],
             _("Civilians killed (the export's range)"): [
-                charts.fmt_range(a, b)
-                for a, b in zip(exports["killed_min"], exports["killed_max"], strict=True)
+                dash(charts.fmt_range(a, b), ok)
+                for a, b, ok in zip(
+                    exports["killed_min"], exports["killed_max"], covered, strict=True
+                )
             ],
             _("Per month (the export's)"): [
-                "–" if not m else locale.decimal_range(a, b)
-                for a, b, m in zip(
-                    exports["rate_min"], exports["rate_max"], exports["months_covered"], strict=True
-                )
+                dash(locale.decimal_range(a, b), ok)
+                for a, b, ok in zip(exports["rate_min"], exports["rate_max"], covered, strict=True)
             ],
         }
     )
-
-
-def un_series(totals: pd.DataFrame) -> pd.DataFrame:
-    """The UN quarterly series of the published totals (empty when the data hold none)."""
-    if "measure" not in totals or not hasattr(metrics, "un_quarterly_series"):
-        return pd.DataFrame(columns=["quarter", "measure", "count_min", "count_max", "total_id"])
-    return metrics.un_quarterly_series(totals)

@@ -16,12 +16,17 @@ import jinja2
 import pandas as pd
 
 from analysis import paths
-from analysis.report import charts, data, i18n, metrics
+from analysis.report import charts, compare, data, i18n, metrics
 from analysis.report.findings import lowercase_first, perpetrator_phrase
 from analysis.report.i18n import N_, _
-from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
+from analysis.vocab import (
+    EVIDENCE_GRADES,
+    HEADLINE_GRADES,
+    OPERATION_TYPES,
+    PERPETRATORS,
+    SOURCE_KINDS,
+)
 
-HEADLINE_GRADES = ("A", "B")
 SAFE_SCHEMES = ("http://", "https://")
 
 
@@ -117,16 +122,15 @@ def headline(incidents: pd.DataFrame, grades=HEADLINE_GRADES) -> dict:
     }
 
 
-def period_rates(processed: data.Processed, grades=HEADLINE_GRADES) -> dict:
+def period_rates(processed: data.Processed, grades=HEADLINE_GRADES) -> dict | None:
     """Civilians reported killed per month in each period (before Wagner, Wagner, Africa
-    Corps), as worded ranges, for the briefing's line that links to the period page."""
+    Corps), as worded ranges, for the briefing's line that links to the period page; None when
+    the data do not allow the periods to be drawn (the page says why)."""
     from analysis.report import before_after, periods
 
-    span = periods.define(
-        processed.context_events,
-        periods.record_start(processed.incidents),
-        periods.cutoff(processed.manifest),
-    )
+    span, _unavailable = before_after.draw_periods(processed)
+    if not span:
+        return None
     table = periods.period_table(processed.incidents, span, grades)
     locale = i18n.active()
     return {
@@ -241,6 +245,8 @@ def render_index(
         sources=sources,
         build_date=build_date(),
         n_sources=len(sources),
+        crosscheck=compare.crosscheck_counts(processed),
+        crosscheck_page=next((href for href, _t in pages if "cross-source" in href), None),
     )
 
 
@@ -314,6 +320,7 @@ def who_alleged_what(claims: pd.DataFrame, sources: pd.DataFrame) -> dict[str, l
                 if isinstance(row["perpetrator_reported"], str)
                 else None,
                 "from_record": row["perpetrator_basis"] == "recorded_wording",
+                "from_translation": row["perpetrator_basis"] == "translated_copy",
                 "date_note": note if isinstance(note, str) else None,
             }
         )

@@ -223,7 +223,7 @@ def coverage_of_published(
                     total, "perpetrator_scope_fr", total.perpetrator_scope
                 ),
                 "area_fr": getattr(total, "area_fr", total.area),
-                "measure": stem.replace("_", " "),
+                "measure": measure,
                 "victim_group": total.victim_group,
                 "outcome": total.outcome,
                 "published_min": int(total.count_min),

@@ -31,18 +31,15 @@ import pandas as pd
 from analysis.pipeline.derive import DOCUMENTING_BODIES
 from analysis.report import metrics
 from analysis.report.i18n import N_
-from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES
+from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, TOTAL_MEASURES
 
 SCOPE_START = pd.Timestamp("2018-01-01")
 ARRIVAL_EVENT = "wagner-arrival"
 HANDOVER_EVENT = "wagner-exit-africa-corps"
 DAYS_PER_MONTH = 365.25 / 12
-# What the UN quarterly series may count; each is drawn and compared only with itself.
-UN_MEASURES: dict[str, str] = {
-    "killings": N_("Killings"),
-    "executions": N_("Extrajudicial or summary executions"),
-    "violations": N_("Violations (executions, torture, arrests and disappearances together)"),
-}
+# What the UN quarterly series may count (labels: analysis.vocab.TOTAL_MEASURES); each is
+# drawn and compared only with itself.
+UN_MEASURES: dict[str, str] = {m: TOTAL_MEASURES[m] for m in metrics.UN_SERIES_MEASURES}
 
 # Period names as headings and as the words of a sentence ("before Wagner's arrival").
 PERIOD_LABELS: dict[str, str] = {
@@ -58,8 +55,14 @@ PERIOD_PHRASES: dict[str, str] = {
 
 
 class PeriodError(ValueError):
-    """The data do not allow the periods to be drawn (a context event missing, dates out of
-    order)."""
+    """The data do not allow the periods to be drawn: ``kind`` is ``missing_event`` (a context
+    event that dates them is absent; ``event_id`` names it), ``order`` (the record does not start
+    before Wagner's arrival, or the handover is after the cut-off) or ``no_release``."""
+
+    def __init__(self, message: str, kind: str, event_id: str | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.event_id = event_id
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def cutoff(manifest: dict) -> pd.Timestamp:
     except (KeyError, TypeError) as error:
         raise PeriodError(
             "data/processed/manifest.json: no 'release' date (the record's cut-off): run "
-            "`make data` to rebuild the processed tables"
+            "`make data` to rebuild the processed tables",
+            "no_release",
         ) from error
 
 
@@ -102,7 +106,9 @@ def _event_date(events: pd.DataFrame, event_id: str) -> pd.Timestamp:
     if len(found) != 1:
         raise PeriodError(
             f"data/raw/context_events.csv: column 'event_id': expected one row {event_id!r} "
-            f"to date the periods, found {len(found)}"
+            f"to date the periods, found {len(found)}",
+            "missing_event",
+            event_id,
         )
     return pd.Timestamp(found.iloc[0])
 
@@ -115,7 +121,8 @@ def define(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> list
     if not start < arrival < handover <= end:
         raise PeriodError(
             "periods out of order: expected record start < Wagner's arrival month < handover "
-            f"<= cut-off, got {start.date()}, {arrival.date()}, {handover.date()}, {end.date()}"
+            f"<= cut-off, got {start.date()}, {arrival.date()}, {handover.date()}, {end.date()}",
+            "order",
         )
     one_day = pd.Timedelta(days=1)
     return [
@@ -202,19 +209,21 @@ def export_table(events: pd.DataFrame, periods: Sequence[Period]) -> pd.DataFram
     """Per export dataset and period: the export's events attributed to Malian state forces,
     their civilian range and its per-month rate.
 
-    An export covers only the span of its own events: a period's months are counted within
-    that span (``months_covered``), and a period outside it has no rate.
+    An export covers only the span of its own events, taken in whole months (from the first
+    day of its first event's month to the last day of its last event's month): a period's months
+    are counted within that span (``months_covered``), and a period outside it has no rate.
     """
     rows = []
     for dataset, part in events.groupby("dataset", sort=True):
-        first, last = part["date_start"].min(), part["date_start"].max()
+        first = part["date_start"].min().to_period("M").start_time
+        last = part["date_start"].max().to_period("M").end_time.normalize()
         period_of = assign(part["date_start"], periods)
         for period in periods:
             start, end = max(period.start, first), min(period.end, last)
             covered = Period(period.key, start, end).months if start <= end else 0.0
             inside = part[period_of == period.key]
-            lo = int(inside["civilians_killed_min"].sum())
-            hi = int(inside["civilians_killed_max"].sum())
+            killed = metrics.range_total(inside)
+            lo, hi = killed["min"], killed["max"]
             rows.append(
                 {
                     "dataset": dataset,
@@ -241,6 +250,17 @@ def change(first: tuple[float, float], second: tuple[float, float]) -> str:
     if second[1] < first[0]:
         return "fell"
     return "overlap"
+
+
+def ratio_range(
+    first: tuple[float, float], second: tuple[float, float]
+) -> tuple[float, float] | None:
+    """How many times ``first`` the range ``second`` is, as a range: from the second's lowest
+    over the first's highest to the second's highest over the first's lowest. None when the
+    first's lowest reading is zero (no ratio can be given)."""
+    if first[0] <= 0 or first[1] <= 0:
+        return None
+    return second[0] / first[1], second[1] / first[0]
 
 
 def un_by_measure(series: pd.DataFrame) -> dict[str, pd.DataFrame]:
