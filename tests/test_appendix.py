@@ -64,6 +64,25 @@ def test_each_incident_shows_its_claims_and_corrections(fixture_page):
     assert re.search(r'<form id="filters" class="filters" hidden', html)
 
 
+def test_places_show_their_note_in_the_pages_language(raw_dir, tmp_path):
+    from analysis.report import export, i18n
+    from tests.test_schemas import with_locality_notes
+
+    with_locality_notes(raw_dir, {2: "near Bravo,près de Bravo"})
+    out = tmp_path / "processed"
+    clean.run(raw_dir, out)
+    nav = [{"href": "index.html", "title": "Briefing"}]
+    footer = render.footer_context(out)
+    for lang, note in (("en", "near Bravo"), ("fr", "près de Bravo")):
+        with i18n.using(lang):
+            html = briefing.render_appendix(render.environment(lang), out, nav, footer)
+            table = export.incidents_table(data.load(out)).set_index("incident_id")
+        row = re.search(r'<tr id="alpha-2022-03".*?</tr>', html, re.S).group(0)
+        assert f"<td>Alpha ({note}), Djenné<br>" in row, row[:400]
+        assert table.loc["alpha-2022-03", "locality"] == "Alpha"
+        assert table.loc["alpha-2022-03", "locality_note"] == note
+
+
 def visible(page) -> list[str]:
     return page.eval_on_selector_all(
         "#incidents tbody tr", "rows => rows.filter(r => !r.hidden).map(r => r.id)"

@@ -65,7 +65,7 @@ def largest_incident(incidents: pd.DataFrame) -> dict | None:
         ascending=[False, False, True, True],
     ).iloc[0]
     locale = i18n.active()
-    place = top["locality"] if isinstance(top["locality"], str) and top["locality"] else None
+    place = locale.places(top.to_frame().T).iloc[0]
     region = top["region"] if isinstance(top["region"], str) else None
     if region == "Not stated":
         region = None
@@ -343,7 +343,7 @@ def render_appendix(
     corrections = appendix.corrections_by_incident(processed.extra.get("changelog"))
     alleged = who_alleged_what(processed.claims, processed.sources)
     locale = i18n.active()
-    inc = inc.assign(description=locale.column(inc, "description"))
+    inc = inc.assign(description=locale.column(inc, "description"), place=locale.places(inc))
     rows = []
     for record in inc.to_dict("records"):
         # Empty cells arrive as NaN, which a template would print as "nan".

@@ -121,6 +121,29 @@ class Locale:
             return frame[localised]
         return frame[name]
 
+    def places(self, frame: pd.DataFrame) -> pd.Series:
+        """Each incident's place in this language: the locality (proper names) with its note
+        in parentheses, "Fatissouma (near Dioura)" / "Fatissouma (près de Dioura)"; the note
+        alone where the sources name no locality; None where there is neither."""
+        names = frame["locality"]
+        notes = self.column(frame, "locality_note") if "locality_note" in frame else None
+
+        def one(name: object, note: object) -> str | None:
+            name = name if isinstance(name, str) and name else None
+            note = note if isinstance(note, str) and note else None
+            if name and note:
+                return f"{name} ({note})"
+            return name or note
+
+        shown = names.astype(object)  # a copy, same index (this module does not import pandas)
+        shown[:] = [
+            one(name, note)
+            for name, note in zip(
+                names, [None] * len(names) if notes is None else notes, strict=True
+            )
+        ]
+        return shown
+
     def punct(self, mark: str) -> str:
         """A punctuation mark as this language sets it: French puts a narrow no-break space
         before ; ! ? and a no-break space before : (for marks the code itself places)."""
