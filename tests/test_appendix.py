@@ -198,3 +198,22 @@ def test_an_allegation_read_only_in_a_translation_says_so():
     entries = {e["publisher"]: e for e in briefing.who_alleged_what(claims, sources)["x-2023-09"]}
     assert entries["Aggregator"]["from_translation"] and not entries["Agency"]["from_translation"]
     assert not entries["Aggregator"]["from_record"]
+
+
+def test_counts_of_one_take_the_singular_in_both_editions(raw_dir, tmp_path):
+    from analysis.report import i18n
+
+    out = tmp_path / "processed"
+    clean.run(raw_dir, out)
+    grades = data.load(out).incidents["evidence_grade"].value_counts()
+    assert (grades == 1).any()  # the fixture has a grade with one incident
+    nav = [{"href": "index.html", "title": "Briefing"}]
+    footer = render.footer_context(out)
+    for lang, one, wrong in (
+        ("en", "(1 incident)", "1 incidents"),
+        ("fr", "(1 incident)", "1 incidents"),
+    ):
+        with i18n.using(lang):
+            html = briefing.render_index(render.environment(lang), out, nav, footer, [])
+        text = re.sub(r"<[^>]+>", "", html)
+        assert one in text and wrong not in text, lang
