@@ -74,7 +74,11 @@ COLUMNS: dict[str, str] = {
     "region_reported": "The region as the source gave it (may be vague).",
     "region": "Normalised region (the 2016 map), or 'Not stated'.",
     "cercle": "Cercle (district), where stated.",
-    "locality": "Village or town, where stated.",
+    "locality": "Village or town, where stated: proper names only (several separated by "
+    "commas; another spelling in parentheses).",
+    "locality_note": "What the place needs besides its name, as an editorial note: 'near "
+    "Dioura', 'Tomnri commune', 'locality not given'.",
+    "locality_note_fr": "The same note in French, for the French edition.",
     "latitude": "Latitude in decimal degrees (WGS84), where a source or gazetteer gives it.",
     "longitude": "Longitude in decimal degrees (WGS84), where a source or gazetteer gives it.",
     "coord_precision": "1: the locality itself; 2: near the locality; 3: region only.",

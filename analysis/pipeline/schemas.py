@@ -8,6 +8,8 @@ bug in the derivation cannot reach a chart either.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
@@ -125,6 +127,21 @@ class IncidentsRaw(_Base):
     description_fr: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": 700})
     distinct_from: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
     note: Series[str] = pa.Field(nullable=True)
+    # Where the place needs words besides its name ("near Dioura", "locality not given"): the
+    # note in each edition's language, so `locality` holds proper names only. The last columns
+    # of the file, and optional, so rows written before they existed still read.
+    locality_note: Series[str] = pa.Field(
+        nullable=True, required=False, str_length={"min_value": 2, "max_value": 200}
+    )
+    locality_note_fr: Series[str] = pa.Field(
+        nullable=True, required=False, str_length={"min_value": 2, "max_value": 250}
+    )
+
+    @pa.dataframe_check(error="locality_note_fr is given exactly when locality_note is")
+    def _locality_note_fr(cls, df: pd.DataFrame) -> pd.Series:
+        if "locality_note" not in df or "locality_note_fr" not in df:
+            return pd.Series(True, index=df.index)
+        return df["locality_note"].isna() == df["locality_note_fr"].isna()
 
     _not_future = _future_check("date_start", "date_end")
     _end_after_start = _row_check("date_order")
@@ -315,6 +332,8 @@ class Incidents(pa.DataFrameModel):
     region: Series[str] = pa.Field(**_isin(REGIONS))
     cercle: Series[str] = pa.Field(nullable=True)
     locality: Series[str] = pa.Field(nullable=True)
+    locality_note: Series[str] = pa.Field(nullable=True)
+    locality_note_fr: Series[str] = pa.Field(nullable=True)
     latitude: Series[float] = pa.Field(nullable=True)
     longitude: Series[float] = pa.Field(nullable=True)
     coord_precision: Series[pd.Int64Dtype] = pa.Field(nullable=True)
@@ -612,6 +631,16 @@ def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) 
     return problems
 
 
+# Words of an editorial note rather than of a place's name (English, or a French phrase the
+# record used inside an English text).
+LOCALITY_NOTE_WORDS = re.compile(
+    r"\b(near|nearby|about|between|along|area|surroundings|outskirts|km|north|south|east|west"
+    r"|not given|name not|town|village|villages|camp|camps|well|market|fair|road|commune"
+    r"|communes|cercle|region|and|of|the|incl)\b",
+    re.IGNORECASE,
+)
+
+
 def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     used = (
         set(frames["casualties"]["source_id"])
@@ -622,6 +651,13 @@ def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     )
     unused = sorted(set(frames["sources"]["source_id"]) - used)
     warnings = [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+    warnings += [
+        f"incidents.csv: {row.incident_id}: locality '{row.locality}' holds words of a note "
+        "(distance, direction, 'near', 'commune', 'not given', ...): keep the proper name there "
+        "and put the rest in locality_note and locality_note_fr"
+        for row in frames["incidents"].itertuples()
+        if isinstance(row.locality, str) and LOCALITY_NOTE_WORDS.search(row.locality)
+    ]
     if not len(frames.get("allegations", ())):
         warnings.append(
             "allegations.csv is absent or empty: incident perpetrators are taken as recorded, "

@@ -302,7 +302,7 @@ def widest_disagreement(incidents: pd.DataFrame, claims: pd.DataFrame) -> str:
     widest_range = charts.fmt_range(
         int(widest["civilians_killed_min"]), int(widest["civilians_killed_max"])
     )
-    place = widest["locality"] if pd.notna(widest["locality"]) else widest["incident_id"]
+    place = locale.places(widest.to_frame().T).iloc[0] or widest["incident_id"]
     sentence = _("{place}, {month}: the incident range is {range} civilians killed.").format(
         place=html.escape(str(place)), month=locale.month(widest["date_start"]), range=widest_range
     )
