@@ -247,7 +247,7 @@ if has_events:
     )
     if len(found):
         shown = found.head(LEADS_SHOWN)
-        display(HTML(charts.table_html(compare.leads_table(shown), name="leads.csv")))
+        display(HTML(compare.leads_html(shown, "leads.csv")))
     if len(found) > LEADS_SHOWN:
         display(
             HTML(

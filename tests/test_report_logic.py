@@ -169,6 +169,9 @@ def test_reconciliation_and_leads_tables_read_as_prose():
     assert (
         leads.iloc[0]["Alleged perpetrator (export)"] == "Malian forces with another allied militia"
     )
+    listed = compare.leads_html(linkage.leads(events, result.links))
+    assert "<li><strong>ACLED E3 · 2023-01-21 · Douna, Douentza, Mopti" in listed
+    assert 'download="leads.csv"' in listed or "leads.csv" in listed
     text = " ".join(
         map(str, [*table.columns, *table.to_numpy().ravel(), *leads.to_numpy().ravel()])
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -221,6 +223,30 @@ def leads_table(leads: pd.DataFrame) -> pd.DataFrame:
             ],
             _("The export's notes"): leads["notes"].fillna("–"),
         }
+    )
+
+
+def leads_html(leads: pd.DataFrame, filename: str = "leads.csv") -> str:
+    """The leads as a list that reads on a phone: one item per event, its facts on one line and
+    the export's notes below (marked as English, the provider's language), with the same rows
+    as a CSV download."""
+    table = leads_table(leads)
+    columns = list(table.columns)
+    notes_column = columns[-1]
+    items = []
+    for row in table.itertuples(index=False):
+        values = dict(zip(columns, row, strict=True))
+        facts = " · ".join(html.escape(str(values[c])) for c in columns[:-1])
+        notes = values[notes_column]
+        notes_html = f'<br><span lang="en">{html.escape(str(notes))}</span>' if notes != "–" else ""
+        items.append(f"<li><strong>{facts}</strong>{notes_html}</li>")
+    header = " · ".join(html.escape(c) for c in columns[:-1])
+    label = html.escape(_("Download the list:"))
+    return (
+        f"<p class='note'>{html.escape(_('Each lead:'))} {header}{i18n.active().punct(';')} "
+        f"{html.escape(_('then the export’s notes, in its own words (English).'))}</p>"
+        f"<ol class='leads'>{''.join(items)}</ol>"
+        f"<p class='downloads'>{label} {charts.csv_link(table, filename)}</p>"
     )
 
 
