@@ -23,7 +23,7 @@ from IPython.display import HTML, display
 
 from analysis.report import charts, compare, data, i18n, metrics
 from analysis.report.i18n import _
-from analysis.vocab import OPERATION_TYPES
+from analysis.vocab import HEADLINE_GRADES, OPERATION_TYPES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
@@ -113,7 +113,7 @@ if has_events:
 
 # %%
 if has_events:
-    curated = metrics.filter_grades(processed.incidents, ["A", "B"])
+    curated = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
     months = metrics.month_index(period_start.to_period("M").start_time, period_end)
     in_period = curated[
         (curated["date_start"] >= period_start) & (curated["date_start"] <= period_end)
@@ -274,7 +274,7 @@ if has_events:
 # %%
 if has_aggregates:
     agg = compare.aggregate_series(aggregates)
-    curated_ab = metrics.filter_grades(processed.incidents, ["A", "B"])
+    curated_ab = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
     agg_months = pd.concat([m.index.to_series() for m in agg.values()])
     months = metrics.month_index(
         min(curated_ab["month"].min(), agg_months.min()),
