@@ -128,6 +128,7 @@ check: lint test ## Lint and test
 bench: $(ENV_STAMP) ## Measure set-up, cold and no-op builds against nbconvert, and scale
 	$(PY) bench/bench_build.py
 	@if [ -f bench/bench_scale.py ]; then $(PY) bench/bench_scale.py; fi
+	$(PY) bench/bench_linkage.py
 
 fetch-acled: $(ENV_STAMP) ## Download a Mali ACLED export (needs ACLED_USERNAME, ACLED_PASSWORD)
 	$(PY) -m analysis.sources.fetch acled --out data/raw/acled/

@@ -25,13 +25,15 @@ from analysis.pipeline.curated import Curated, read_curated
 from analysis.pipeline.derive import build_claims, build_incidents, derive_perpetrators
 from analysis.pipeline.exports import Exports, export_files, links, read_exports
 from analysis.pipeline.geo import read_geography
+from analysis.pipeline.linkage import leads
 from analysis.pipeline.publish import LOCK, publish
-from analysis.pipeline.schemas import Claims, Incidents
+from analysis.pipeline.schemas import Claims, Incidents, LinkCandidates, Links
 from analysis.pipeline.validation import validate_frame
 from analysis.sources.csvio import display_name
 from analysis.sources.curated import FILES, input_files, table_path
 
 REPORT = "validation_report.md"
+LEADS = "export_leads.csv"
 
 
 def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, pd.DataFrame]:
@@ -64,7 +66,11 @@ def build_tables(curated: Curated, exports: Exports | None = None) -> dict[str, 
     if exports is not None:
         tables["events"] = exports.events
         tables["rejected"] = exports.rejected
-        tables["links"] = links(incidents, exports)
+        reconciled = links(incidents, exports)
+        tables["links"] = validate_frame(reconciled.links, Links, "links")
+        tables["link_candidates"] = validate_frame(
+            reconciled.candidates, LinkCandidates, "link_candidates"
+        )
         tables["aggregates"] = exports.aggregates
         tables["unclassified_actors"] = exports.unclassified
     return tables
@@ -142,6 +148,25 @@ def export_report(exports: Exports) -> list[str]:
                 f"| {row.actor} | {row.dataset}/{row.file} | {row.column} | {row.events} | "
                 f"{row.fatalities} |"
             )
+    foreign = [
+        (name, row)
+        for name, meta in sorted(exports.provenance.items())
+        for row in meta.get("foreign_led", [])
+    ]
+    if foreign:
+        lines += [
+            "",
+            f"Events led by foreign forces with the Malian army associated ({len(foreign)}; "
+            "not counted as Malian operations):",
+            "",
+            "| file | event | date | actor1 | assoc_actor_1 | fatalities |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, row in foreign:
+            lines.append(
+                f"| {name} | {row['event_id']} | {row['date']} | {row['actor1']} | "
+                f"{row['assoc_actor_1']} | {row['fatalities']} |"
+            )
     revisions = exports.revisions
     if revisions is not None and len(revisions):
         lines += [
@@ -165,6 +190,13 @@ def build_log(exports: Exports | None) -> list[str]:
     if exports is None:
         return []
     out = [f"make data: not read: data/raw/{s['file']}: {s['reason']}" for s in exports.skipped]
+    foreign = sum(len(meta.get("foreign_led", [])) for meta in exports.provenance.values())
+    if foreign:
+        out.append(
+            f"make data: {foreign} event(s) led by foreign forces with the Malian army "
+            "associated were not counted as Malian operations (listed in "
+            "data/processed/validation_report.md)"
+        )
     unclassified = exports.unclassified
     if unclassified is not None and len(unclassified):
         names = sorted(set(unclassified["actor"]))
@@ -198,6 +230,11 @@ def run(
     outputs.update(datapackage.build(tables, dataset))
     outputs[paths.DATABASE] = database.build(tables)
     outputs[paths.DATASETTE_METADATA] = database.metadata_bytes(tables, dataset, paths.DATABASE)
+    if exports is not None:
+        # Every export event no incident explains, with the export's notes: the curator's full
+        # list of leads (the page shows the deadliest). Local only: the export's text stays with
+        # its provider, so it is not part of the data package.
+        outputs[LEADS] = datapackage.csv_bytes(leads(tables["events"], tables["links"]))
     hashed = [*input_files(raw_dir, hand_dir), *geography.inputs, paths.RELEASES]
     if exports is not None:
         hashed += [hand_dir / "actor_map.csv", hand_dir / "actor_rules.csv"]

@@ -152,6 +152,9 @@ EVIDENCE_GRADES: dict[str, str] = {
     "two or more independent national outlets",
     "C": "A single national or other source, or only a party to the conflict",
 }
+# The grades behind every headline figure (briefing, charts of ranges, tables): incidents a
+# single national outlet or only a party to the conflict reported are shown, never summed.
+HEADLINE_GRADES: tuple[str, ...] = ("A", "B")
 
 # Normalised regions: the ten regions and the capital district of the 2016 map. Sources written
 # after the 2023 reform name the new regions; data/hand/regions.csv maps them back so a series
@@ -174,7 +177,12 @@ REGIONS: tuple[str, ...] = (
 # Mali's extent with a small margin (degrees, WGS84): 12.3W-4.3E, 10.1N-25.0N.
 MALI_BBOX = {"lon_min": -12.4, "lon_max": 4.4, "lat_min": 10.1, "lat_max": 25.1}
 
+# The first day the dataset covers; its year is the first of every yearly series.
 EARLIEST_DATE = "2012-01-01"
+FIRST_YEAR = int(EARLIEST_DATE[:4])
+
+# Seconds a notebook cell may run without progress before the build declares it stuck.
+CELL_TIMEOUT = 600
 
 
 def today() -> pd.Timestamp:

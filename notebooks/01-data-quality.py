@@ -19,39 +19,16 @@ LANG = "en"
 TABLES = ["incidents", "claims", "sources", "published_totals", "manifest", "unclassified_actors"]
 
 # %%
-import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, findings, i18n, metrics
+from analysis.report import charts, data, findings, i18n, metrics, tables
 from analysis.report.i18n import _
-from analysis.vocab import (
-    EVIDENCE_GRADES,
-    OUTCOMES,
-    SOURCE_KINDS,
-    TOTAL_MEASURES,
-    TOTAL_SCOPE_KINDS,
-    VICTIM_GROUPS,
-)
+from analysis.vocab import EVIDENCE_GRADES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
 incidents, claims, sources = processed.incidents, processed.claims, processed.sources
-rows = {name: L.number(n) for name, n in processed.manifest["rows"].items()}
-HTML(
-    "<p>"
-    + _(
-        "The build validated <strong>{incidents}</strong> incidents, <strong>{claims}</strong> "
-        "casualty claims and <strong>{sources}</strong> published sources, with {events} context "
-        "events and {totals} published period totals."
-    ).format(
-        incidents=rows["incidents"],
-        claims=rows["claims"],
-        sources=rows["sources"],
-        events=rows["context_events"],
-        totals=rows["published_totals"],
-    )
-    + "</p>"
-)
+HTML(tables.validated_counts(processed.manifest))
 
 # %% [markdown]
 # ## How well supported is each incident?
@@ -77,30 +54,10 @@ fig = charts.stacked_counts_chart(
     xlabel=_("Year in which the incident started"),
     bar_width=250,
 )
-best_year = by_year_grade.sum(axis=1).idxmax().year
-charts.show(
-    fig,
-    alt=_(
-        "Incidents per year by evidence grade; {year} holds the most incidents. "
-        "Grades: A {a}, B {b}, C {c}."
-    ).format(
-        year=best_year,
-        a=L.number(by_year_grade["A"].sum()),
-        b=L.number(by_year_grade["B"].sum()),
-        c=L.number(by_year_grade["C"].sum()),
-    ),
-)
+charts.show(fig, alt=findings.grades_alt(by_year_grade))
 
 # %%
-flags = metrics.quality_flags(incidents)
-flags.index = [_(label) for label in flags.index]
-HTML(
-    charts.table_html(
-        pd.DataFrame(
-            {_("Check"): flags.index, _("Incidents"): [L.number(n) for n in flags.to_numpy()]}
-        )
-    )
-)
+HTML(charts.table_html(tables.quality_checks(incidents)))
 
 # %% [markdown]
 # ## Who reported it?
@@ -110,23 +67,7 @@ HTML(
 # figure.
 
 # %%
-kinds = (
-    claims.drop_duplicates(["incident_id", "source_id"])
-    .groupby("source_kind")
-    .agg(incidents=("incident_id", "nunique"), sources=("source_id", "nunique"))
-    .sort_values("incidents", ascending=False)
-)
-HTML(
-    charts.table_html(
-        pd.DataFrame(
-            {
-                _("Kind of source"): [L.label(SOURCE_KINDS, k) for k in kinds.index],
-                _("Incidents"): [L.number(n) for n in kinds["incidents"]],
-                _("Sources"): [L.number(n) for n in kinds["sources"]],
-            }
-        )
-    )
-)
+HTML(charts.table_html(tables.source_kinds(claims)))
 
 # %% [markdown]
 # ## How much of the published totals does the dataset cover?
@@ -143,56 +84,8 @@ HTML(
 # of executions, is never set beside the dataset's ranges of people killed.
 
 # %%
-coverage = metrics.coverage_of_published(incidents, processed.published_totals, processed.claims)
-publisher = sources.set_index("source_id")["publisher"]
-
-
-def _dataset_cell(row) -> str:
-    if not row["compared"]:
-        return "–"
-    dataset_range = charts.fmt_range(row["dataset_min"], row["dataset_max"])
-    return f"{dataset_range} ({L.number(row['dataset_incidents'])})"
-
-
-table = pd.DataFrame(
-    {
-        _("Published by"): coverage["source_id"].map(publisher),
-        _("Period"): [
-            _("{start} to {end}").format(start=L.iso(a), end=L.iso(b))
-            for a, b in zip(coverage["period_start"], coverage["period_end"], strict=True)
-        ],
-        _("What the total covers"): [
-            f"{L.label(TOTAL_SCOPE_KINDS, kind)}{L.punct(';')} {scope}{L.punct(';')} {area}"
-            for kind, scope, area in zip(
-                coverage["scope_kind"],
-                L.column(coverage, "perpetrator_scope"),
-                L.column(coverage, "area"),
-                strict=True,
-            )
-        ],
-        # A count of executions or violations says so; a count of people names group and outcome.
-        _("Measure"): [
-            f"{L.label(VICTIM_GROUPS, g)}, {L.label(OUTCOMES, o).lower()}"
-            if m in ("killings", "injured_or_missing")
-            else L.label(TOTAL_MEASURES, m)
-            for g, o, m in zip(
-                coverage["victim_group"], coverage["outcome"], coverage["measure"], strict=True
-            )
-        ],
-        _("Published figure"): [
-            charts.fmt_range(a, b)
-            for a, b in zip(coverage["published_min"], coverage["published_max"], strict=True)
-        ],
-        _("Wording"): coverage["source_wording"],
-        _("Compared with"): coverage["comparison"],
-        _("Dataset (incidents)"): coverage.apply(_dataset_cell, axis=1),
-        _("Dataset minimum as share of published"): coverage["share_of_published_min"].map(
-            lambda v: "–" if pd.isna(v) else L.percent(v)
-        )
-        + coverage["share_note"].map(lambda n: f" ({n})" if n else ""),
-    }
-)
-HTML(charts.table_html(table))
+coverage = tables.coverage_of_published(incidents, processed.published_totals, claims, sources)
+HTML(charts.table_html(coverage))
 
 # %% [markdown]
 # ## Gaps
@@ -201,20 +94,7 @@ HTML(charts.table_html(table))
 # on access, and access narrowed after the UN mission left at the end of 2023.
 
 # %%
-monthly = metrics.monthly_range(incidents)
-empty = metrics.empty_months(monthly)
-HTML(
-    "<p>"
-    + _(
-        "{empty} of {months} months between {first} and {last} hold no incident in the dataset."
-    ).format(
-        empty=L.number(len(empty)),
-        months=L.number(len(monthly)),
-        first=L.month(monthly.index.min()),
-        last=L.month(monthly.index.max()),
-    )
-    + "</p>"
-)
+HTML(tables.empty_months(incidents))
 
 # %% [markdown]
 # ## Third-party exports: what was read, and what needs a reviewer
@@ -228,77 +108,5 @@ HTML(
 # %%
 from IPython.display import display
 
-export_meta = processed.manifest.get("exports", {})
-skipped = processed.manifest.get("exports_skipped", [])
-unclassified = processed.extra.get("unclassified_actors")
-revisions = processed.manifest.get("exports_revisions", [])
-if not export_meta and not skipped:
-    display(
-        HTML(
-            "<p class='note'>"
-            + _("No ACLED or UCDP file was present when this report was built.")
-            + "</p>"
-        )
-    )
-else:
-    columns = [_("File"), _("Read as"), _("Rows read"), _("Kept"), _("Rejected")]
-    files = pd.DataFrame(
-        [
-            [
-                name,
-                meta.get("layout_label", meta["columns_layout"]),
-                L.number(meta["rows_read"]),
-                L.number(meta["rows_kept"]),
-                L.number(meta["rows_rejected"]),
-            ]
-            for name, meta in sorted(export_meta.items())
-        ],
-        columns=columns,
-    )
-    display(HTML(charts.table_html(files)))
-    if skipped:
-        display(HTML("<p><strong>" + _("Files not read:") + "</strong></p>"))
-        display(
-            HTML(
-                charts.table_html(
-                    pd.DataFrame(skipped).rename(columns={"file": _("File"), "reason": _("Reason")})
-                )
-            )
-        )
-    if unclassified is not None and len(unclassified):
-        display(
-            HTML(
-                "<p>"
-                + _(
-                    "<strong>{n} actor string(s) no rule classifies</strong> (not counted as "
-                    "Malian forces):"
-                ).format(n=L.number(unclassified["actor"].nunique()))
-                + "</p>"
-            )
-        )
-        table = unclassified.rename(
-            columns={
-                "actor": _("Actor string"),
-                "dataset": _("Dataset"),
-                "file": _("File"),
-                "column": _("Column"),
-                "events": _("Events"),
-                "fatalities": _("Fatalities (all actors)"),
-            }
-        )
-        display(HTML(charts.table_html(table)))
-    else:
-        classified = _("Every actor string that names the Malian state is classified.")
-        display(HTML(f"<p>{classified}</p>"))
-    if revisions:
-        display(
-            HTML(
-                "<p>"
-                + _(
-                    "<strong>Events whose fatalities differ between downloads</strong> (the kept "
-                    "row is ACLED's latest edit or UCDP's latest release):"
-                )
-                + "</p>"
-            )
-        )
-        display(HTML(charts.table_html(pd.DataFrame(revisions))))
+for block in tables.export_files(processed.manifest, processed.extra.get("unclassified_actors")):
+    display(HTML(block))

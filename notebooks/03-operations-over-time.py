@@ -22,7 +22,7 @@ from IPython.display import display
 
 from analysis.report import charts, data, findings, i18n, metrics
 from analysis.report.i18n import _
-from analysis.vocab import OPERATION_TYPES, PERPETRATOR_GROUPS
+from analysis.vocab import HEADLINE_GRADES, OPERATION_TYPES, PERPETRATOR_GROUPS
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
@@ -67,34 +67,13 @@ charts.show(fig, alt=findings.perpetrators_alt(incidents))
 # ## Civilians reported killed by type of operation and alleged perpetrator (grades A and B)
 
 # %%
-graded = metrics.filter_grades(incidents, ["A", "B"])
-# One sentence per table: the words around the name differ per language and kind of group.
-SENTENCES = {
-    "operation_type": (
-        _("{name}: {range} civilians reported killed, the most of any type of operation"),
-        _(
-            "By type of operation, {name} accounts for the most civilians reported killed: "
-            "{range}, {share} of the lowest total."
-        ),
-    ),
-    "perpetrator_group": (
-        _("{name}: {range} civilians reported killed, the most of any alleged perpetrator"),
-        _(
-            "By alleged perpetrator, {name} accounts for the most civilians reported killed: "
-            "{range}, {share} of the lowest total."
-        ),
-    ),
-}
+graded = metrics.filter_grades(incidents, HEADLINE_GRADES)
 for column, labels in (("operation_type", operation_labels), ("perpetrator_group", group_labels)):
     table = metrics.range_by(graded, column)
-    top = table.index[0]
-    name = labels.get(top, top)
-    top_range = charts.fmt_range(int(table["min"].iloc[0]), int(table["max"].iloc[0]))
-    share = L.percent(table["min"].iloc[0] / max(1, table["min"].sum()))
-    title, alt = SENTENCES[column]
+    title, alt = findings.range_leader(table, column, labels)
     fig = charts.range_bars_chart(
         table,
-        title=title.format(name=name, range=top_range),
+        title=title,
         xlabel=_("Civilians reported killed (people; lowest figure solid, up to highest hatched)"),
         source=_(
             "Source: project compilation, evidence grades A and B. Labels: range of civilians "
@@ -102,4 +81,4 @@ for column, labels in (("operation_type", operation_labels), ("perpetrator_group
         ),
         labels=labels,
     )
-    display(charts.show(fig, alt=alt.format(name=name, range=top_range, share=share)))
+    display(charts.show(fig, alt=alt))

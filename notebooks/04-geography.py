@@ -20,54 +20,38 @@ LANG = "en"
 TABLES = ["incidents", "geo_outline", "region_points"]
 
 # %%
-import pandas as pd
 from IPython.display import HTML
 
-from analysis.report import charts, data, geo, i18n, metrics
+from analysis.report import charts, data, findings, geo, i18n, metrics, tables
 from analysis.report.i18n import _
+from analysis.vocab import HEADLINE_GRADES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
-incidents = metrics.filter_grades(processed.incidents, ["A", "B"])
+incidents = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
 by_region = metrics.range_by(incidents, "region")
 placed = by_region.drop(index="Not stated", errors="ignore")
-top = placed.index[0]
-top_range = charts.fmt_range(int(placed.loc[top, "min"]), int(placed.loc[top, "max"]))
-# Region names are place names; only "Not stated" is a word to translate.
-region_labels = {r: _(r) if r == "Not stated" else r for r in by_region.index}
+region_labels = tables.region_labels(by_region.index)
 
 # %%
-places = geo.region_points(processed).merge(
-    placed.reset_index(), on="region", how="inner", validate="one_to_one"
-)
-places = places.assign(
-    name=places["region"],
-    label=[
-        charts.fmt_range(int(a), int(b)) for a, b in zip(places["min"], places["max"], strict=True)
-    ],
-)
+title, alt = findings.region_map(placed)
 fig = charts.map_chart(
     geo.outline(processed),
-    places,
-    title=_("Most civilians were reported killed in {region} region").format(region=top),
+    geo.region_circles(processed, placed),
+    title=title,
     source=_(
         "Boundary: Natural Earth (public domain). Region capitals: GeoNames (CC BY 4.0). "
         "Circles: civilians reported killed, grades A and B; hatched area: highest figure, solid: "
         "lowest; labels give the range."
     ),
 )
-charts.show(
-    fig,
-    alt=_(
-        "Map of Mali with one circle per region; {region} has the largest, with {range} "
-        "civilians reported killed."
-    ).format(region=top, range=top_range),
-)
+charts.show(fig, alt=alt)
 
 # %%
+title, alt = findings.region_ranking(placed)
 fig = charts.range_bars_chart(
     by_region,
-    title=_("{region} leads, ahead of {second}").format(region=top, second=placed.index[1]),
+    title=title,
     xlabel=_("Civilians reported killed (people; lowest figure solid, up to highest hatched)"),
     source=_(
         "Source: project compilation, grades A and B. 'Not stated': reporting too vague to "
@@ -75,19 +59,10 @@ fig = charts.range_bars_chart(
     ),
     labels=region_labels,
 )
-charts.show(
-    fig,
-    alt=_(
-        "{region} region leads with {range} civilians reported killed, ahead of {second}; "
-        "ranges by region, grades A and B."
-    ).format(region=top, range=top_range, second=placed.index[1]),
-)
+charts.show(fig, alt=alt)
 
 # %% [markdown]
 # ## Incidents per region and year
 
 # %%
-table = pd.crosstab(incidents["region"], incidents["year"], margins=True, margins_name="All")
-table.columns.name = None
-table = table.rename(index=region_labels | {"All": _("All")}, columns={"All": _("All")})
-HTML(charts.table_html(table.reset_index(names=_("Region"))))
+HTML(charts.table_html(tables.incidents_by_region_and_year(incidents)))

@@ -24,7 +24,7 @@ from IPython.display import HTML, display
 
 from analysis.report import charts, compare, data, i18n, metrics
 from analysis.report.i18n import _
-from analysis.vocab import OPERATION_TYPES
+from analysis.vocab import HEADLINE_GRADES, OPERATION_TYPES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)
@@ -87,18 +87,42 @@ if has_events:
     display(HTML(charts.table_html(pd.DataFrame(summary_rows))))
 
 # %% [markdown]
-# ## Monthly civilian deaths by source
+# ## Year by year, side by side
+#
+# For each year of the exports' period, the curated incidents (every grade) and their range of
+# civilians killed beside each export's events and range. The exports count events, the record
+# counts incidents: one incident may be several events (see the reconciliation below).
 
 # %%
 if has_events:
-    curated = metrics.filter_grades(processed.incidents, ["A", "B"])
-    start = min(curated["month"].min(), events["month"].min())
-    end = max(curated["month"].max(), events["month"].max())
-    months = metrics.month_index(start, end)
-    series = {_("Curated record (grades A and B)"): metrics.monthly_range(curated, months=months)}
+    period_start = events["date_start"].min()
+    period_end = events["date_end"].max()
+    display(
+        HTML(
+            charts.table_html(
+                compare.period_table(processed.incidents, events, period_start, period_end),
+                name="by-year.csv",
+            )
+        )
+    )
+
+# %% [markdown]
+# ## Monthly civilian deaths by source
+#
+# One panel per source, each with its own scale, on the same months: a single large massacre in
+# one source does not hide the other sources' months.
+
+# %%
+if has_events:
+    curated = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
+    months = metrics.month_index(period_start.to_period("M").start_time, period_end)
+    in_period = curated[
+        (curated["date_start"] >= period_start) & (curated["date_start"] <= period_end)
+    ]
+    series = {_("Curated record (grades A and B)"): metrics.monthly_range(in_period, months=months)}
     for name, part in events.groupby("dataset"):
         series[name.upper()] = metrics.monthly_range(part, months=months)
-    fig = compare.multi_range_chart(
+    fig = compare.small_multiples(
         series,
         title=_("Civilian deaths by source, as ranges"),
         ylabel=_("Civilians reported killed per month"),
@@ -123,13 +147,17 @@ if has_events:
 # %% [markdown]
 # ## Operations by source
 #
-# Incidents (curated) and events (exports) by type of operation.
+# Incidents (curated, in the exports' period) and events (exports) by type of operation.
 
 # %%
 if has_events:
     table = pd.concat(
         {
-            _("Curated"): processed.incidents["operation_type"].value_counts(),
+            _("Curated"): processed.incidents.loc[
+                (processed.incidents["date_start"] >= period_start)
+                & (processed.incidents["date_start"] <= period_end),
+                "operation_type",
+            ].value_counts(),
             **{
                 name.upper(): part["operation_type"].value_counts()
                 for name, part in events.groupby("dataset")
@@ -141,36 +169,99 @@ if has_events:
     display(HTML(charts.table_html(table.astype(int).reset_index(names=_("Operation type")))))
 
 # %% [markdown]
-# ## Which curated incidents the exports also hold
+# ## Incident by incident: what the exports hold
 #
-# A link is a candidate: an export event within a week of the incident, at the same place (within
-# 25 km where both have precise coordinates, otherwise the same locality, cercle or region), with
-# both ranges side by side. "overlap" means the ranges agree; "dataset_higher" means the curated
-# minimum is above the export's maximum.
+# Each export event is assigned to at most one curated incident; an incident may hold several
+# events (days, villages). A link needs the dates within a week and a place in common (within
+# 25 km, the same locality or commune, the place named in the export's notes, the same name
+# spelt another way, or the same cercle when neither names another village), a force in common,
+# and deaths in the export event when the incident has any; an event goes to the incident it
+# fits best. The incident's range is then compared with the **sum** of its events. An incident
+# the export does not hold is named, with the nearest events that were considered.
+# The data package's link tables hold every link and every near miss with its reasons.
 
 # %%
 if has_events:
-    linked = compare.best_links(links)
-    summary = pd.crosstab(linked["dataset"], linked["agreement"])
-    summary.columns.name = None
-    display(HTML(charts.table_html(summary.reset_index(names=_("Export")))))
-    n_linked = linked["incident_id"].nunique()
+    candidates = processed.extra.get("link_candidates")
+    reconciled = compare.reconciliation_table(processed.incidents, events, links, candidates)
+    if len(reconciled):
+        counts = compare.crosscheck_counts(processed)
+        display(
+            HTML(
+                "<p>"
+                + (L.punct(";") + " ").join(
+                    _(
+                        "{source}: of the {n} curated incidents in its period, linked: "
+                        "{linked}; not in the export: {missing}"
+                    ).format(
+                        source=c["dataset"],
+                        linked=L.number(c["linked"]),
+                        n=L.number(c["in_period"]),
+                        missing=L.number(c["missing"]),
+                    )
+                    for c in counts
+                )
+                + ".</p>"
+            )
+        )
+        display(HTML(charts.table_html(reconciled, name="reconciliation.csv")))
+    else:
+        display(
+            HTML(
+                "<p class='note'>"
+                + _("No curated incident falls inside the exports' period.")
+                + "</p>"
+            )
+        )
+
+# %% [markdown]
+# ## Leads: export events no curated incident explains
+#
+# Events the exports attribute to Malian state forces (or their partners) that no curated
+# incident explains, most deaths first, with the export's own notes. Each is a lead for the
+# record: it needs independent published sources before it can become an incident.
+
+# %%
+if has_events:
+    from analysis.pipeline import linkage
+
+    # The page lists the deadliest leads, so that it stays light with a national export of
+    # many years; the full list is a file of its own.
+    LEADS_SHOWN = 100
+    found = linkage.leads(events, links)
+    with_deaths = int((found["civilians_killed_max"] > 0).sum())
     display(
         HTML(
             "<p>"
-            + _(
-                "{linked} of {total} curated incidents ({share}) have at least one candidate "
-                "event in the exports."
-            ).format(
-                linked=L.number(n_linked),
-                total=L.number(len(processed.incidents)),
-                share=L.percent(n_linked / len(processed.incidents)),
-            )
+            + i18n.ngettext(
+                "{n} export event is not explained by any curated incident",
+                "{n} export events are not explained by any curated incident",
+                len(found),
+            ).format(n=L.number(len(found)))
+            + L.punct(";")
+            + " "
+            + i18n.ngettext(
+                "{n} of them reports deaths.", "{n} of them report deaths.", with_deaths
+            ).format(n=L.number(with_deaths))
             + "</p>"
         )
     )
-    # Every candidate, with the linkage table's own column names (identifiers, not prose).
-    display(HTML(charts.table_html(links)))
+    if len(found):
+        shown = found.head(LEADS_SHOWN)
+        display(HTML(compare.leads_html(shown, "leads.csv")))
+    if len(found) > LEADS_SHOWN:
+        display(
+            HTML(
+                "<p class='note'>"
+                + _(
+                    "The table shows the {shown} leads with the most deaths; all {n} are in "
+                    "<code>data/processed/export_leads.csv</code>, written by "
+                    "<code>make data</code> (for your own use: the export's notes are its "
+                    "provider's and are not redistributed)."
+                ).format(shown=L.number(LEADS_SHOWN), n=L.number(len(found)))
+                + "</p>"
+            )
+        )
 
 # %% [markdown]
 # ## ACLED aggregated totals beside the curated record
@@ -184,7 +275,7 @@ if has_events:
 # %%
 if has_aggregates:
     agg = compare.aggregate_series(aggregates)
-    curated_ab = metrics.filter_grades(processed.incidents, ["A", "B"])
+    curated_ab = metrics.filter_grades(processed.incidents, HEADLINE_GRADES)
     agg_months = pd.concat([m.index.to_series() for m in agg.values()])
     months = metrics.month_index(
         min(curated_ab["month"].min(), agg_months.min()),

@@ -28,8 +28,8 @@ import html
 from IPython.display import HTML, display
 
 from analysis.report import before_after, charts, data, findings, i18n, metrics, periods
-from analysis.report.briefing import HEADLINE_GRADES
 from analysis.report.i18n import _
+from analysis.vocab import HEADLINE_GRADES
 
 L = i18n.activate(LANG)
 processed = data.load(PROCESSED)

@@ -200,3 +200,18 @@ def test_committed_actor_map_notes_its_evidence(actor_map):
     assert actor_map["note"].notna().all()
     acled = set(actor_map.loc[actor_map["dataset"] == "acled", "actor"])
     assert {"Wagner Group", "Military Forces of Mali (2013-2020)"} <= acled
+
+
+def test_militia_led_with_malian_forces_kept_and_foreign_led_listed(actor_map):
+    # Invented rows in the 2023 layout: GATIA and Dan Na Ambassagou leading with a Malian
+    # state force associated, GATIA alone, and a French-led strike with the Malian army.
+    result = read_acled(FIX / "acled-militia-partners.csv", actor_map)
+    kept = result.events.set_index("event_id")["perpetrator"].to_dict()
+    assert kept == {"MLI95001": "malian_forces_militia", "MLI95004": "malian_forces_militia"}
+    assert result.provenance["rows_militia_only"] == 1
+    assert result.provenance["rows_foreign_led"] == 1
+    (listed,) = result.provenance["foreign_led"]
+    assert listed["event_id"] == "MLI95002"
+    assert listed["actor1"] == "Military Forces of France (2017-2022)"
+    assert listed["fatalities"] == 3
+    assert result.events.set_index("event_id").loc["MLI95004", "admin3"] == "Sokoura"

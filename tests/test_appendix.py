@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis import clean, paths, render
-from analysis.report import appendix, briefing, data, pages
+from analysis.report import briefing, data, pages, pagescript
 from tests.conftest import ROOT
 from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
@@ -40,15 +40,15 @@ def fixture_page(raw_dir, tmp_path) -> tuple[str, data.Processed]:
 def test_only_the_pages_own_script_may_run(fixture_page):
     html, _ = fixture_page
     scripts = re.findall(r"<script>(.*?)</script>", html, re.S)
-    assert scripts == [appendix.script()]
+    assert scripts == [pagescript.script()]
     assert html.count("<script") == 1
     policy = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html).group(1)
     assert policy == (
         "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
-        f"script-src {appendix.csp_hash(scripts[0])}"
+        f"script-src {pagescript.csp_hash(scripts[0])}"
     )
     # Any other script text would need another hash: the policy names this script only.
-    assert appendix.csp_hash(scripts[0] + " ") not in policy
+    assert pagescript.csp_hash(scripts[0] + " ") not in policy
 
 
 def test_each_incident_shows_its_claims_and_corrections(fixture_page):
@@ -62,6 +62,25 @@ def test_each_incident_shows_its_claims_and_corrections(fixture_page):
     assert html.count('class="correction"') == 1
     # The controls are hidden until the script shows them: without JavaScript, a plain table.
     assert re.search(r'<form id="filters" class="filters" hidden', html)
+
+
+def test_places_show_their_note_in_the_pages_language(raw_dir, tmp_path):
+    from analysis.report import export, i18n
+    from tests.test_schemas import with_locality_notes
+
+    with_locality_notes(raw_dir, {2: "near Bravo,près de Bravo"})
+    out = tmp_path / "processed"
+    clean.run(raw_dir, out)
+    nav = [{"href": "index.html", "title": "Briefing"}]
+    footer = render.footer_context(out)
+    for lang, note in (("en", "near Bravo"), ("fr", "près de Bravo")):
+        with i18n.using(lang):
+            html = briefing.render_appendix(pages.environment(lang), out, nav, footer)
+            table = export.incidents_table(data.load(out)).set_index("incident_id")
+        row = re.search(r'<tr id="alpha-2022-03".*?</tr>', html, re.S).group(0)
+        assert f"<td>Alpha ({note}), Djenné<br>" in row, row[:400]
+        assert table.loc["alpha-2022-03", "locality"] == "Alpha"
+        assert table.loc["alpha-2022-03", "locality_note"] == note
 
 
 def visible(page) -> list[str]:
@@ -96,8 +115,8 @@ def test_filters_search_and_sort_in_the_browser(real_page, browser):  # noqa: F8
         page.select_option("select[name=grade]", "A")
         chosen = inc[(inc["year"] == 2022) & (inc["evidence_grade"] == "A")]
         assert sorted(visible(page)) == sorted(chosen["incident_id"])
-        assert (
-            page.inner_text("#filter-status") == f"Showing {len(chosen)} of {len(inc)} incidents."
+        assert page.inner_text("#filter-status") == (
+            f"{len(chosen)} incidents shown out of {len(inc)}."
         )
         page.click("button[type=reset]")
         page.wait_for_function(
@@ -179,3 +198,22 @@ def test_an_allegation_read_only_in_a_translation_says_so():
     entries = {e["publisher"]: e for e in briefing.who_alleged_what(claims, sources)["x-2023-09"]}
     assert entries["Aggregator"]["from_translation"] and not entries["Agency"]["from_translation"]
     assert not entries["Aggregator"]["from_record"]
+
+
+def test_counts_of_one_take_the_singular_in_both_editions(raw_dir, tmp_path):
+    from analysis.report import i18n
+
+    out = tmp_path / "processed"
+    clean.run(raw_dir, out)
+    grades = data.load(out).incidents["evidence_grade"].value_counts()
+    assert (grades == 1).any()  # the fixture has a grade with one incident
+    nav = [{"href": "index.html", "title": "Briefing"}]
+    footer = render.footer_context(out)
+    for lang, one, wrong in (
+        ("en", "(1 incident)", "1 incidents"),
+        ("fr", "(1 incident)", "1 incidents"),
+    ):
+        with i18n.using(lang):
+            html = briefing.render_index(pages.environment(lang), out, nav, footer, [])
+        text = re.sub(r"<[^>]+>", "", html)
+        assert one in text and wrong not in text, lang

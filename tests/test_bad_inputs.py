@@ -7,7 +7,8 @@ exports go through ``analysis.sources.acled.read_acled``: a bad row is quarantin
 ``rejected`` with its line and reason and counted in ``provenance["rows_rejected"]``; a file that
 is not an ACLED export at all is refused with a DataError.
 
-The README's troubleshooting section lists every case below with what the user sees.
+docs/troubleshooting.md is generated from this catalogue (tools/troubleshooting.py), so it lists
+every case below with exactly what the user sees.
 """
 
 from __future__ import annotations
@@ -787,6 +788,152 @@ DANGLING_SOURCE = Case(
     },
 )
 
+# What each case is, in a contributor's words, and what to do about it, by section.
+# docs/troubleshooting.md is generated from this guide and the cases it names
+# (tools/troubleshooting.py; tests/test_docs.py keeps the committed page equal to it).
+GUIDE: dict[str, dict[str, tuple[str, str]]] = {
+    "File structure and encoding": {
+        "ragged-row-short": (
+            "a row with too few fields",
+            "Add the missing comma (empty cells still need their comma).",
+        ),
+        "ragged-row-unquoted-comma": (
+            "a comma inside a text cell",
+            'Put the cell in double quotes: `"12, maybe 15"`.',
+        ),
+        "unclosed-quote": (
+            "a quote opened and never closed",
+            'Close the quote, or double a quote that is part of the text (`""`).',
+        ),
+        "text-after-closing-quote": (
+            '`"12 to" 15`',
+            'Write `"12 to"" 15"` or drop the quotes.',
+        ),
+        "latin-1-text": (
+            "saved as Latin-1 / Windows-1252",
+            "Re-save as UTF-8 (in Excel: *CSV UTF-8 (comma delimited)*).",
+        ),
+        "utf-16-text": ("Excel's *Unicode text*", "Re-save as *CSV UTF-8 (comma delimited)*."),
+        "excel-workbook-named-csv": (
+            "an .xlsx workbook renamed .csv",
+            "Export the sheet as CSV UTF-8.",
+        ),
+        "nul-bytes": ("binary bytes in the file", "Find the file's origin; re-export it as text."),
+        "semicolon-separated": (
+            "columns separated by semicolons (European-locale Excel)",
+            "Save as *CSV UTF-8 (comma delimited)*.",
+        ),
+        "empty-file": ("an empty file", "Restore the file from git."),
+        "blank-lines-only": ("a file of blank lines", "Restore the file from git."),
+        "header-only": ("a required table with a header only", "Restore the rows."),
+        "missing-column": (
+            "a column left out of the header",
+            "Add the column (an empty one is fine for optional fields).",
+        ),
+        "extra-column": (
+            "a column the table does not have",
+            "Remove it, or propose a schema change.",
+        ),
+        "duplicated-column": ("the same column twice", "Remove the copy."),
+        "column-name-case": ("`Count_Min` for `count_min`", "Fix the name."),
+        "missing-required-file": (
+            "a required table missing",
+            "Restore it (`incidents`, `casualties`, `sources` and `regions` are required).",
+        ),
+        "oversized-file": ("a file over 20 MiB", "Check you copied the right file."),
+    },
+    "Values": {
+        "count-not-a-number": ("`twelve`", "Write digits."),
+        "count-fractional": (
+            "`12.5`",
+            "Counts are people: record a range (`12` to `13`) if the source is vague.",
+        ),
+        "count-negative": ("`-1`", "Fix the sign."),
+        "count-implausibly-large": ("more than 100,000", "Check for a typo."),
+        "count-min-above-max": ("`count_min` above `count_max`", "Swap them."),
+        "required-cell-empty": ("an empty required cell", "Fill it in."),
+        "date-wrong-format": ("`27/03/2022`", "Write ISO dates: `2022-03-27`."),
+        "date-impossible": ("`2022-02-30`", "Write a real day."),
+        "date-in-future": ("a date after today", "Fix the year."),
+        "date-before-2012": ("a date before 2012", "The dataset starts on 2012-01-01."),
+        "date-end-before-start": ("`date_end` before `date_start`", "Swap or fix them."),
+        "period-end-before-start": ("`period_end` before `period_start`", "Swap or fix them."),
+        "coordinate-not-a-number": ("`14.1N`", "Write decimal degrees, south and west negative."),
+        "coordinates-outside-mali": (
+            "a point outside Mali",
+            "Check the point: Mali is latitude 10.1 to 25.1, longitude -12.4 to 4.4.",
+        ),
+        "coordinates-swapped": ("latitude and longitude swapped", "Swap them."),
+        "coordinates-incomplete": (
+            "a latitude without the rest",
+            "Give latitude, longitude, coord_precision and coord_source, or none of them.",
+        ),
+        "unknown-perpetrator-code": (
+            "a perpetrator code not in the list",
+            "Use a listed code (`analysis/vocab.py`).",
+        ),
+        "unknown-victim-group": (
+            "a victim group not in the list",
+            "Use a listed code (`analysis/vocab.py`).",
+        ),
+        "total-unknown-measure": (
+            "a published total's measure not in the list",
+            "Use a listed measure (`TOTAL_MEASURES` in `analysis/vocab.py`).",
+        ),
+        "total-measure-against-outcome": (
+            "a count of the injured or missing recorded as killed",
+            "Record killings, executions and violations as `killed`; injured_or_missing as "
+            "`injured` or `missing`.",
+        ),
+        "id-wrong-form": ("`Alpha 2022`", "Use lower case, digits and hyphens."),
+        "url-not-http": ("`javascript:alert(1)`", "Only http(s) links are accepted."),
+    },
+    "Duplicates and references (checked once every table is valid on its own)": {
+        "duplicate-incident-id": ("two incidents with one id", "Rename one, or merge them."),
+        "duplicate-claim": (
+            "the same incident, source, group and outcome twice",
+            "Keep one claim.",
+        ),
+        "claim-for-unknown-incident": (
+            "a claim for an incident not in incidents.csv",
+            "Fix the id or add the incident.",
+        ),
+        "claim-cites-unknown-source": (
+            "a claim citing a source not in sources.csv",
+            "Add the source or fix the id.",
+        ),
+        "context-event-unknown-source": (
+            "a context event citing an unknown source",
+            "Add the source or fix the id.",
+        ),
+        "out-of-scope-event-citing-unknown-source": (
+            "an out-of-scope event citing an unknown source",
+            "Add the source or fix the id.",
+        ),
+        "incident-without-claims": ("an incident with no claim", "Add its claims."),
+        "children-above-civilians": (
+            "a source's children figure above its civilians figure",
+            "Subgroups never exceed the same source's civilian figure: check both.",
+        ),
+        "place-not-in-region-map": (
+            "a place the region map does not know",
+            "Add the region, cercle or locality name to data/hand/regions.csv.",
+        ),
+        "same-place-and-date": (
+            "two incidents at one place on one day",
+            "Merge them, or set distinct_from if they are different events.",
+        ),
+        "perpetrator-not-derivable": (
+            "an incident's perpetrator code its sources' allegations do not give",
+            "Correct the incident's code, or the source's row in allegations.csv.",
+        ),
+        "claim-without-allegation": (
+            "a claim whose source has no row in allegations.csv",
+            "Add what the source alleged (or `unknown` with `not_reached`).",
+        ),
+    },
+}
+
 # Inputs that look odd but are fine: the build succeeds with the same tables as the fixture.
 ACCEPTED = {
     "utf-8-with-bom": rewrite("incidents.csv", lambda t: b"\xef\xbb\xbf" + t.encode()),
@@ -895,6 +1042,11 @@ def test_all_problems_are_reported_at_once(raw_dir, previous, capsys):
     rules = {p[4] for p in parse_report(err)}
     assert files == {"casualties.csv", "incidents.csv"}
     assert len(rules) == 3
+
+
+def test_the_guide_names_every_case_once():
+    named = [case for section in GUIDE.values() for case in section]
+    assert sorted(named) == sorted([c.id for c in CASES] + [DANGLING_SOURCE.id])
 
 
 @pytest.mark.parametrize("name", sorted(ACCEPTED))
@@ -1057,47 +1209,91 @@ def acled_refused(path: Path, actor_map) -> list:
     return [(Path(p.file).name, p.row, p.column, p.value, p.rule) for p in info.value.problems]
 
 
-def test_acled_empty_file(actor_map, tmp_path):
-    path = tmp_path / "acled.csv"
+def _empty(path: Path) -> None:
     path.write_bytes(b"")
-    assert acled_refused(path, actor_map) == [("acled.csv", None, None, None, "file is empty")]
 
 
-def test_acled_not_an_acled_export(actor_map, tmp_path):
-    path = tmp_path / "acled.csv"
+def _not_acled(path: Path) -> None:
     path.write_text("event,date,deaths\na,2024-01-01,3\n", encoding="utf-8")
-    ((file, row, column, value, rule),) = acled_refused(path, actor_map)
-    assert (file, row, column, rule) == (
-        "acled.csv",
+
+
+def _duplicated_column(path: Path) -> None:
+    header, good = acled_template()
+    write_acled(path, [good], header=[*header, "notes"])
+
+
+def _latin1(path: Path) -> None:
+    write_acled(path, [variant(notes="Ségou (invented).")])
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+
+
+def _ragged(path: Path) -> None:
+    _, good = acled_template()
+    write_acled(path, [good])
+    path.write_text(path.read_text(encoding="utf-8") + "MLI1,2024-01-01,2024\n")
+
+
+@dataclass(frozen=True)
+class FileCase:
+    """A file that is not a usable ACLED export: refused whole, with one problem."""
+
+    id: str
+    what: str  # the file, in a user's words
+    make: Callable[[Path], None]
+    line: int | None
+    column: str | None
+    rule: str  # the problem's rule starts with this text ("..." in the docs when longer)
+    exact: bool = True
+
+
+ACLED_FILE_CASES = [
+    FileCase("empty-file", "an empty file", _empty, None, None, "file is empty"),
+    FileCase(
+        "not-an-acled-export",
+        "a CSV without ACLED's columns",
+        _not_acled,
         1,
         None,
         "not an ACLED export: required columns are missing",
-    )
-    assert value.startswith("event_id_cnty, event_date, time_precision")
+    ),
+    FileCase(
+        "duplicated-column",
+        "a column twice in the header",
+        _duplicated_column,
+        1,
+        "notes",
+        "column appears more than once in the header",
+    ),
+    FileCase(
+        "latin-1-file",
+        "saved as Latin-1 / Windows-1252",
+        _latin1,
+        None,
+        None,
+        "cannot read as UTF-8 CSV: the file is not valid UTF-8 (it looks like "
+        "Latin-1/Windows-1252 text): re-save it as UTF-8",
+    ),
+    FileCase(
+        "ragged-row",
+        "a row with fewer fields than the header",
+        _ragged,
+        None,
+        None,
+        "cannot read as UTF-8 CSV: CSV parse error: Expected 31 columns, got 3",
+        exact=False,
+    ),
+]
 
 
-def test_acled_duplicated_column(actor_map, tmp_path):
-    header, good = acled_template()
-    path = write_acled(tmp_path / "acled.csv", [good], header=[*header, "notes"])
-    assert acled_refused(path, actor_map) == [
-        ("acled.csv", 1, "notes", "notes", "column appears more than once in the header")
-    ]
-
-
-def test_acled_latin1_file(actor_map, tmp_path):
-    path = write_acled(tmp_path / "acled.csv", [variant(notes="Ségou (invented).")])
-    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
-    ((file, row, _, _, rule),) = acled_refused(path, actor_map)
-    assert (file, row) == ("acled.csv", None)
-    assert rule.startswith("cannot read as UTF-8 CSV: ") and "re-save it as UTF-8" in rule
-
-
-def test_acled_ragged_row_refuses_the_file(actor_map, tmp_path):
-    _, good = acled_template()
-    path = write_acled(tmp_path / "acled.csv", [good])
-    path.write_text(path.read_text(encoding="utf-8") + "MLI1,2024-01-01,2024\n")
-    ((_, _, _, _, rule),) = acled_refused(path, actor_map)
-    assert rule.startswith("cannot read as UTF-8 CSV: CSV parse error: Expected 31 columns, got 3")
+@pytest.mark.parametrize("case", ACLED_FILE_CASES, ids=[c.id for c in ACLED_FILE_CASES])
+def test_a_file_that_is_not_an_acled_export_is_refused(case, actor_map, tmp_path):
+    path = tmp_path / "acled.csv"
+    case.make(path)
+    ((file, row, column, value, rule),) = acled_refused(path, actor_map)
+    assert (file, row, column) == ("acled.csv", case.line, case.column)
+    assert rule == case.rule if case.exact else rule.startswith(case.rule), rule
+    if case.id == "not-an-acled-export":  # the value lists the missing columns
+        assert value.startswith("event_id_cnty, event_date, time_precision")
 
 
 def test_acled_new_regime_period_is_classified_by_rule(actor_map, tmp_path):

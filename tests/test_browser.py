@@ -166,6 +166,37 @@ def test_page_in_browser(site, browser, name, width):
         context.close()
 
 
+# axe-core (the copy axe-playwright-python ships) checks each page against WCAG 2.2 AA at a phone
+# and a desktop width.
+AXE_WIDTHS = (390, 1280)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+AXE_RUN = """tags => axe.run(document, {runOnly: {type: 'tag', values: tags},
+    resultTypes: ['violations']}).then(r => r.violations.map(v => ({id: v.id, impact: v.impact,
+    help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ': '
+    + n.failureSummary.replace(/\\s+/g, ' ').slice(0, 200))})))"""
+
+
+@pytest.fixture(scope="module")
+def axe_script() -> str:
+    try:
+        import axe_playwright_python
+    except ImportError as exc:  # pragma: no cover - the dev environment has it
+        pytest.skip(f"{NOT_RUN}axe-playwright-python is not installed ({exc})")
+    return (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", AXE_WIDTHS)
+@pytest.mark.parametrize("name", ALL_PAGES)
+def test_page_passes_axe(site, browser, axe_script, name, width):
+    page, context, _, _ = open_page(browser, site, name, width)
+    try:
+        page.evaluate(axe_script)  # through the browser's debugging protocol: the CSP stays
+        violations = page.evaluate(AXE_RUN, AXE_TAGS)
+        assert violations == [], f"{name} at {width}px: {violations}"
+    finally:
+        context.close()
+
+
 BRIEF_TERMS = {
     "": ("How many", "By whom", "How", "When it peaked", "civilians killed"),
     "fr/": ("Combien", "Par qui", "Comment", "Le pic", "civils tués"),

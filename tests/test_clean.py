@@ -34,7 +34,8 @@ def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
         "out_of_scope.parquet",
         "validation_report.md",
         # the data package and the database (tests/test_publish.py)
-        *(f"{name}.csv" for name in datapackage.MODELS),
+        # (links and link candidates only when an export was present)
+        *(f"{name}.csv" for name in datapackage.MODELS if not name.startswith("link")),
         paths.DATAPACKAGE,
         paths.DATABASE,
         paths.DATASETTE_METADATA,
@@ -123,7 +124,18 @@ def test_exports_add_events_links_and_provenance(raw_dir, tmp_path):
     assert set(events["dataset"]) == {"acled", "ucdp"}
     assert events["region"].notna().all()
     assert (events["civilians_killed_min"] <= events["civilians_killed_max"]).all()
-    assert {"links", "rejected"} <= set(loaded.extra)
+    assert {"links", "link_candidates", "rejected"} <= set(loaded.extra)
+    # The links are published in the data package and the database, keyed to the incidents.
+    package = json.loads((out / "datapackage.json").read_text())
+    resources = {r["name"]: r for r in package["resources"]}
+    assert resources["links"]["schema"]["foreignKeys"][0]["reference"]["resource"] == "incidents"
+    assert (out / "links.csv").read_text().startswith("incident_id,dataset,event_id,why,")
+    assert "link_candidates" in resources
+    # Every event no incident explains is a lead, in a local file outside the data package.
+    assert "export_leads" not in resources
+    found = pd.read_csv(out / "export_leads.csv")
+    assert len(found) == len(events) - len(loaded.extra["links"])
+    assert found["civilians_killed_max"].is_monotonic_decreasing
     report = (out / "validation_report.md").read_text()
     assert "Third-party exports" in report
 

@@ -91,3 +91,31 @@ def test_oversized_file(tmp_path):
 def test_missing_file(tmp_path):
     found = problems(tmp_path / "absent.csv")
     assert found[0].rule == "file not found"
+
+
+def test_optional_columns_may_be_absent_or_left_off_the_end_of_a_row(tmp_path):
+    columns = [*COLUMNS, "note", "note_fr"]
+    optional = ("note", "note_fr")
+    # A file without them reads, with the columns empty.
+    frame = read_csv_strict(
+        write(tmp_path, b"id,name,count\na,Alpha,1\n"), columns, optional=optional
+    )
+    assert list(frame.columns) == columns and frame["note"].isna().all()
+    # A row written before the columns existed stops before them; a full row fills them.
+    text = b"id,name,count,note,note_fr\na,Alpha,1\nb,Bravo,2,near X,pr\xc3\xa8s de X\n"
+    frame = read_csv_strict(write(tmp_path, text), columns, optional=optional)
+    assert frame["note"].isna().tolist() == [True, False]
+    assert frame.loc[3, "note_fr"] == "près de X"
+
+
+def test_a_row_ending_inside_the_optional_columns_is_ragged(tmp_path):
+    text = b"id,name,count,note,note_fr\na,Alpha,1,near X\n"
+    with pytest.raises(DataError) as info:
+        read_csv_strict(
+            write(tmp_path, text), [*COLUMNS, "note", "note_fr"], optional=("note", "note_fr")
+        )
+    assert "row has 4 fields but the header has 5" in info.value.problems[0].rule
+    # A required column is still required, and only optional ones may be left off a row.
+    with pytest.raises(DataError) as info:
+        read_csv_strict(write(tmp_path, b"id,name,count\na,Alpha\n"), COLUMNS, optional=("note",))
+    assert "row has 2 fields" in info.value.problems[0].rule

@@ -26,11 +26,24 @@ def test_dataset_passes_every_rule(curated):
     assert len(curated.incidents) >= 80
 
 
-def test_every_year_from_2021_is_covered(curated):
+def test_every_year_from_2018_is_covered(curated):
+    """The record reaches back before Wagner (December 2021) with every year represented."""
     years = set(curated.incidents["date_start"].dt.year)
     latest = max(years)
-    assert set(range(2021, latest + 1)) <= years
+    assert set(range(2018, latest + 1)) <= years
     assert latest >= 2025
+
+
+def test_data_readme_counts_incidents_by_year_and_grade_as_the_record_does(built):
+    """The table of incidents by year and grade in data/raw/README.md is the processed record's."""
+    text = (paths.RAW / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d{4}) \| (\d+) \| (\d+) \| (\d+) \| (\d+) \|$", text, re.M)
+    written = {int(y): tuple(int(n) for n in counts) for y, *counts in rows}
+    incidents = built["incidents"]
+    grades = pd.crosstab(incidents["date_start"].dt.year, incidents["evidence_grade"])
+    grades = grades.reindex(columns=["A", "B", "C"], fill_value=0)
+    actual = {int(y): (*(int(n) for n in r), int(r.sum())) for y, r in grades.iterrows()}
+    assert written == actual
 
 
 def test_ids_are_slugs_matching_their_month(curated):

@@ -184,3 +184,27 @@ def test_fixture_perpetrators_follow_from_their_allegations(raw_dir):
     claims = build_tables(read_curated(raw_dir))["claims"]
     rights = claims[claims["source_id"] == "rights-20220405"].iloc[0]
     assert (rights["allegation"], rights["perpetrator"]) == ("alleges", "malian_forces")
+
+
+def test_a_shared_locality_name_is_told_apart_by_its_note():
+    from analysis.pipeline.derive import resolve_regions
+
+    regions = pd.DataFrame(
+        {
+            "name": ["Kita", "Kita (Dioura commune)", "Mopti"],
+            "level": ["region", "locality", "region"],
+            "region": ["Kayes", "Mopti", "Mopti"],
+        }
+    )
+    incidents = pd.DataFrame(
+        {
+            "region_reported": [None, None, "Mopti"],
+            "cercle": [None, None, None],
+            "locality": ["Kita", "Kita", "Boni"],
+            "locality_note": ["Dioura commune", None, "near Douentza"],
+        }
+    )
+    resolved = resolve_regions(incidents, regions)
+    assert resolved.iloc[0] == "Mopti"  # the village, by its note
+    assert pd.isna(resolved.iloc[1])  # the bare name is no locality key: nothing guessed
+    assert resolved.iloc[2] == "Mopti"

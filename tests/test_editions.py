@@ -194,8 +194,17 @@ ENGLISH = set(
 )
 
 
-def allowed_strings(site: Path) -> list[str]:
-    """Proper names and quotations the French pages may show as they are, longest first."""
+def words(text: str) -> Counter:
+    """Words of a text, lower case; accented letters belong to their word ("noté" is not
+    "not"), and identifiers (dataset_higher, incident_id) are code, not prose."""
+    tokens = re.findall(r"[\w']+", text)
+    return Counter(w.lower() for w in tokens if "_" not in w and not any(c.isdigit() for c in w))
+
+
+def allowed_strings(site: Path, places: bool = True) -> list[str]:
+    """Proper names and quotations the French pages may show as they are, longest first.
+    ``places=False`` leaves out the place fields of incidents.csv and the region map's keys, to
+    check that they hold proper names only."""
     raw = site / "data" / "raw"
     read = lambda name: pd.read_csv(raw / name, dtype=str, keep_default_na=False)  # noqa: E731
     sources, claims, totals, allegations = (
@@ -212,9 +221,9 @@ def allowed_strings(site: Path) -> list[str]:
         *claims["source_wording"],
         *allegations["perpetrator_reported"],
         *totals["source_wording"],
-        *incidents["locality"],
-        *incidents["cercle"],
-        *regions["name"],
+        *(incidents["locality"] if places else ()),
+        *(incidents["cercle"] if places else ()),
+        *(regions["name"] if places else ()),
         *regions["region"],
         "Human Rights Watch",
         "Amnesty International",
@@ -231,10 +240,56 @@ def test_french_pages_hold_no_english_outside_names_and_quotes(site):
         text = Text.of(html, keep_lang="fr")
         for quoted in allowed:
             text = text.replace(quoted, " ")
-        # Identifiers (dataset_higher, incident_id) are code, not prose.
-        tokens = re.findall(r"[A-Za-z_']+", text)
-        words = Counter(w.lower() for w in tokens if "_" not in w)
-        english = {w: n for w, n in words.items() if w in ENGLISH}
+        english = {w: n for w, n in words(text).items() if w in ENGLISH}
+        if english:
+            problems[name] = english
+    assert not problems, problems
+
+
+# Words of an editorial note about a place ("near Nara", "about 6 km from Nani", "locality not
+# given"), which belong in locality_note (English) and locality_note_fr, never in a place name
+# (words French shares, "village", "camp", "km", are not listed).
+PLACE_NOTE_WORDS = ENGLISH | {
+    "near",
+    "nearby",
+    "about",
+    "along",
+    "area",
+    "surroundings",
+    "outskirts",
+    "town",
+    "well",
+    "market",
+    "fair",
+    "road",
+    "weekly",
+    "north",
+    "south",
+    "east",
+    "west",
+    "given",
+    "locality",
+    "inside",
+    "from",
+    "and",
+    "of",
+    "the",
+}
+
+
+def english_place_words(text: str, allowed: list[str]) -> dict[str, int]:
+    for quoted in allowed:
+        text = text.replace(quoted, " ")
+    return {w: n for w, n in words(text).items() if w in PLACE_NOTE_WORDS}
+
+
+def test_french_pages_show_places_in_french(site):
+    """Place names are not set aside here: what a French page shows of a place (the appendix,
+    the briefing, the tables) is proper names and the French note, with no English word."""
+    allowed = allowed_strings(site, places=False)
+    problems = {}
+    for name, html in pages(site, "fr").items():
+        english = english_place_words(Text.of(html, keep_lang="fr"), allowed)
         if english:
             problems[name] = english
     assert not problems, problems

@@ -130,6 +130,34 @@ def test_french_columns_are_complete_and_typeset(raw, table, column):
         assert not _plain_space_before_punctuation(text), text
 
 
+def test_french_locality_notes_are_typeset(raw):
+    notes = raw["incidents"].get("locality_note_fr", pd.Series(dtype=str))
+    for text in notes[notes != ""]:
+        assert not _plain_space_before_punctuation(text), text
+
+
+def test_places_read_in_each_language():
+    frame = pd.DataFrame(
+        {
+            "locality": ["Fatissouma", None, "Boni"],
+            "locality_note": ["near Dioura", "locality not given", None],
+            "locality_note_fr": ["près de Dioura", "localité non précisée", None],
+        }
+    )
+    assert i18n.get("en").places(frame).tolist() == [
+        "Fatissouma (near Dioura)",
+        "locality not given",
+        "Boni",
+    ]
+    assert i18n.get("fr").places(frame).tolist() == [
+        "Fatissouma (près de Dioura)",
+        "localité non précisée",
+        "Boni",
+    ]
+    # Data without the note columns (an older record) shows the names alone.
+    assert i18n.get("fr").places(frame[["locality"]]).tolist() == ["Fatissouma", None, "Boni"]
+
+
 def test_french_descriptions_name_no_one_the_english_does_not(raw):
     """The translation adds no proper name: every capitalised word inside a French sentence
     also appears in the English description (places, organisations), or is one of the few

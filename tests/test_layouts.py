@@ -302,9 +302,9 @@ def test_later_ucdp_release_wins(tmp_path, regions):
 
 
 # --------------------------------------------------------------------------------------------
-# Each layout through the data step with the project's own records; the pages that show
-# exports are built for the aggregate layouts (the others' figures reach page 05 as the
-# fixture exports do in tests/test_render.py and tests/test_make.py)
+# Each layout through the data step with the project's own records, and the cross-source page
+# built from it (English only); the whole build with an export is tested once, in
+# tests/test_make.py
 # --------------------------------------------------------------------------------------------
 
 # (file, folder, events kept, civilians killed by Malian state forces [min, max]), summed by
@@ -359,11 +359,10 @@ def test_each_layout_is_read_counted_and_shown(built):
     assert f"{folder}/{name} | " in report and "read as" in report
     events = pd.read_parquet(processed / "events.parquet")
     assert len(events) == n_events
+    reports = tmp / "reports"
+    assert render.render(ROOT, processed, reports, {"05-cross-source"}, languages=("en",)) == 0
+    page = (reports / "05-cross-source.html").read_text()
     if killed is None:
-        reports = tmp / "reports"
-        only = {"05-cross-source"}
-        assert render.render(ROOT, processed, reports, only, languages=("en",)) == 0
-        page = (reports / "05-cross-source.html").read_text()
         # Aggregates: shown as context, never as deaths caused by state forces.
         assert "ACLED aggregated" in page and "not attributable" in page
         totals = {
@@ -389,6 +388,14 @@ def test_each_layout_is_read_counted_and_shown(built):
         int(events["civilians_killed_min"].sum()),
         int(events["civilians_killed_max"].sum()),
     ) == (lo, hi)
+    dataset = folder.upper()
+    shown = rf"<td>{dataset}</td>\s*<td>{n_events}</td>\s*<td>{lo}–{hi}</td>"
+    assert re.search(shown, page), f"{dataset} {n_events} events, {lo}–{hi} not on page 05"
+    # Every event is either linked to an incident or listed as a lead; no artefact on the page.
+    links = pd.read_parquet(processed / "links.parquet")
+    leads = n_events - len(links)
+    assert re.search(rf"{leads} export events? (?:is|are) not explained", page), leads
+    assert "<NA>" not in page and "dataset_higher" not in page
     # The unclassified actor is listed for the data-quality page, not counted.
     unclassified = pd.read_parquet(processed / "unclassified_actors.parquet")
     assert "Unidentified Military Forces (Mali)" in unclassified.to_string()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from analysis.pipeline import linkage
 from analysis.pipeline.derive import counts_towards_range
 from analysis.report import compare, findings, metrics
 
@@ -117,19 +118,65 @@ def test_a_party_claim_counts_only_without_an_independent_figure():
     assert counted.tolist() == [False, True, True, True]
 
 
-def test_best_link_prefers_place_then_days_then_distance():
-    links = pd.DataFrame(
+def test_reconciliation_and_leads_tables_read_as_prose():
+    incidents = pd.DataFrame(
         {
-            "incident_id": ["x", "x", "x", "y"],
-            "dataset": ["acled"] * 4,
-            "event_id": ["e3", "e1", "e2", "e4"],
-            "match_basis": ["region", "locality", "locality", "cercle"],
-            "day_gap": [0, 3, 1, 2],
-            "km": [0.0, 0.0, 0.0, 0.0],
+            "incident_id": ["kept-2023-01", "lost-2023-01"],
+            "date_start": pd.to_datetime(["2023-01-05", "2023-01-20"]),
+            "date_end": pd.to_datetime(["2023-01-05", "2023-01-20"]),
+            "region": ["Mopti", "Mopti"],
+            "cercle": [None, "Douentza"],
+            "locality": ["Boni", "Gassel"],
+            "latitude": [None, None],
+            "longitude": [None, None],
+            "perpetrator": ["malian_forces", "malian_forces_wagner"],
+            "operation_type": ["ground_raid", "ground_raid"],
+            "civilians_killed_min": pd.array([4, None], dtype="Int64"),
+            "civilians_killed_max": pd.array([6, None], dtype="Int64"),
         }
     )
-    best = compare.best_links(links)
-    assert best.set_index("incident_id")["event_id"].to_dict() == {"x": "e2", "y": "e4"}
+    events = pd.DataFrame(
+        {
+            "dataset": ["acled"] * 3,
+            "event_id": ["E1", "E2", "E3"],
+            "date_start": pd.to_datetime(["2023-01-05", "2023-01-05", "2023-01-21"]),
+            "date_end": pd.to_datetime(["2023-01-05", "2023-01-06", "2023-01-21"]),
+            "region": ["Mopti"] * 3,
+            "admin1": ["Mopti"] * 3,
+            "admin2": [None, None, "Douentza"],
+            "admin3": [None] * 3,
+            "location": ["Boni", "Boni", "Douna"],
+            "latitude": [None] * 3,
+            "longitude": [None] * 3,
+            "geo_precision": ["locality"] * 3,
+            "actor1_raw": ["Military Forces of Mali (2021-)"] * 3,
+            "notes": ["", "", None],
+            "perpetrator": ["malian_forces", "malian_forces", "malian_forces_militia"],
+            "operation_type": ["ground_raid"] * 3,
+            "civilians_killed_min": pd.array([2, 3, 0], dtype="Int64"),
+            "civilians_killed_max": pd.array([2, 3, 9], dtype="Int64"),
+        }
+    )
+    result = linkage.reconcile(incidents, events)
+    table = compare.reconciliation_table(incidents, events, result.links, result.candidates)
+    rows = table.set_index("Incident")
+    assert rows.loc["kept-2023-01", "Found"] == "Linked: 2 events (E1 E2)"
+    # Judged on the sum of its two events (2 + 3 = 5 inside 4..6), not event by event.
+    assert rows.loc["kept-2023-01", "Agreement"] == "Ranges agree"
+    assert rows.loc["lost-2023-01", "Found"] == "Not in this export"
+    leads = compare.leads_table(linkage.leads(events, result.links))
+    assert leads["Event"].tolist() == ["ACLED E3"]
+    assert (
+        leads.iloc[0]["Alleged perpetrator (export)"] == "Malian forces with another allied militia"
+    )
+    listed = compare.leads_html(linkage.leads(events, result.links))
+    assert "<li><strong>ACLED E3 · 2023-01-21 · Douna, Douentza, Mopti" in listed
+    assert 'download="leads.csv"' in listed or "leads.csv" in listed
+    text = " ".join(
+        map(str, [*table.columns, *table.to_numpy().ravel(), *leads.to_numpy().ravel()])
+    )
+    for artefact in ("<NA>", "nan", "None", "malian_forces", "dataset_higher", "_"):
+        assert artefact not in text.replace("kept-2023-01", "").replace("lost-2023-01", "")
 
 
 def test_titles_follow_the_data(incidents):

@@ -86,3 +86,35 @@ def test_report_text_groups_by_file_and_rule(raw_dir):
     assert "casualties.csv" in text and "incidents.csv" in text
     assert "line 6" in text  # the min>max claim
     assert "'raid'" in text
+
+
+def with_locality_notes(raw_dir, notes: dict[int, str]) -> None:
+    """Add the optional note columns to the fixture's incidents.csv; the rows not in ``notes``
+    (line number -> the two cells) end before them, as rows written before the columns did."""
+    path = raw_dir / "incidents.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[0] += ",locality_note,locality_note_fr"
+    for line, cells in notes.items():
+        lines[line - 1] += "," + cells
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_locality_notes_are_optional_and_read_per_language(raw_dir):
+    with_locality_notes(raw_dir, {2: "near Bravo,près de Bravo"})
+    incidents = read_curated(raw_dir).incidents.set_index("incident_id")
+    assert incidents.loc["alpha-2022-03", "locality_note"] == "near Bravo"
+    assert incidents.loc["alpha-2022-03", "locality_note_fr"] == "près de Bravo"
+    assert incidents["locality_note"].isna().sum() == len(incidents) - 1
+
+
+def test_a_locality_note_needs_its_french(raw_dir):
+    with_locality_notes(raw_dir, {2: "near Bravo,"})
+    problem = next(p for p in problems_for(raw_dir) if "locality_note_fr" in p.rule)
+    assert problem.file.endswith("incidents.csv") and problem.row == 2
+    assert problem.rule == "locality_note_fr is given exactly when locality_note is"
+
+
+def test_note_words_in_a_locality_are_named_in_a_warning(raw_dir):
+    edit_csv(raw_dir / "incidents.csv", ",Alpha,", ",about 6 km from Alpha,")
+    warnings = read_curated(raw_dir).warnings
+    assert any("alpha-2022-03" in w and "locality_note" in w for w in warnings), warnings

@@ -105,3 +105,37 @@ def test_wrong_field_count_without_header_is_refused(tmp_path, actor_map):
     path.write_text("1,2,3\n")
     with pytest.raises(DataError, match="not a UCDP GED file"):
         read_ucdp(path, actor_map)
+
+
+def test_ged_variant_from_another_tool(tmp_path):
+    # Invented rows in the layout of a GED file exported through another tool: estimates named
+    # best_est/high_est/low_est, no gwnoa/gwnob, US-style dates with a time, a trailing empty
+    # field on every row and newlines inside quoted cells.
+    from analysis.pipeline.exports import read_exports
+    from analysis.sources.actors import load_actor_map
+    from analysis.sources.inbox import survey
+
+    path = ROOT / "tests" / "fixtures" / "ucdp" / "ged-tool-export-us-dates.csv"
+    result = read_ucdp(path, load_actor_map(ROOT / "data" / "hand" / "actor_map.csv"))
+    events = result.events.set_index("event_id")
+    assert list(events.index) == ["990001", "990002"]  # the Burkina Faso row is another country
+    assert events.loc["990001", "date_start"] == pd.Timestamp("2016-05-26")
+    assert events.loc["990002", "date_end"] == pd.Timestamp("2022-03-16")
+    assert events.loc["990002", "perpetrator"] == "malian_forces_wagner"
+    # One-sided violence by the state: low..high, the minimum never above deaths_civilians.
+    assert (
+        events.loc["990002", "civilians_killed_min"],
+        events.loc["990002", "civilians_killed_max"],
+    ) == (7, 12)
+    assert "\n" not in events.loc["990002", "notes"]  # a quoted newline is one cell
+    assert result.rejected.empty
+    assert result.provenance["columns_layout"] == "ucdp-ged-variant"
+    assert "no gwnoa/gwnob" in result.provenance["layout_label"]
+    assert "US-style dates" in result.provenance["layout_label"]
+    # The export folder recognises it (not "not a recognised layout").
+    folder = tmp_path / "ucdp"
+    folder.mkdir()
+    (folder / path.name).write_bytes(path.read_bytes())
+    assert [f.kind for f in survey(tmp_path)] == ["ucdp"]
+    regions = pd.read_csv(ROOT / "data" / "hand" / "regions.csv")
+    assert len(read_exports(tmp_path, regions).events) == 2

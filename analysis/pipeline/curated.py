@@ -48,9 +48,19 @@ def _columns(model: type[pa.DataFrameModel]) -> list[str]:
     return list(model.to_schema().columns)
 
 
+def _optional(model: type[pa.DataFrameModel]) -> tuple[str, ...]:
+    """Columns a file may leave out (``required=False`` in the model)."""
+    return tuple(name for name, c in model.to_schema().columns.items() if not c.required)
+
+
 def read_curated(raw_dir: Path, hand_dir: Path = paths.HAND) -> Curated:
     """Read and validate the sourced tables in ``raw_dir`` with the region map in ``hand_dir``."""
-    texts, problems = read_tables(raw_dir, hand_dir, {t: _columns(m) for t, m in MODELS.items()})
+    texts, problems = read_tables(
+        raw_dir,
+        hand_dir,
+        {t: _columns(m) for t, m in MODELS.items()},
+        {t: _optional(m) for t, m in MODELS.items()},
+    )
     frames: dict[str, pd.DataFrame] = {}
     for table, raw in texts.items():
         model = MODELS[table]

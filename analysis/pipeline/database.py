@@ -25,7 +25,7 @@ from analysis.pipeline import datapackage, dictionary
 from analysis.pipeline.release import Release
 from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
 
-FTS_COLUMNS = ["description", "locality", "cercle", "perpetrator_reported"]
+FTS_COLUMNS = ["description", "locality", "locality_note", "cercle", "perpetrator_reported"]
 LOOKUPS: dict[str, tuple[dict[str, str], str, str]] = {
     # lookup table: (codes -> labels, referring table, column)
     "perpetrators": (PERPETRATORS, "incidents", "perpetrator"),

@@ -54,6 +54,10 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "published_totals": schemas.PublishedTotalsRaw,
     "changelog": schemas.ChangelogRaw,
     "out_of_scope": schemas.OutOfScopeRaw,
+    # With an export only: which export events the linkage assigned to which incident, and the
+    # near misses. Identifiers and the linkage's own reasons, none of the export's text.
+    "links": schemas.Links,
+    "link_candidates": schemas.LinkCandidates,
 }
 PRIMARY_KEYS: dict[str, list[str]] = {
     "incidents": ["incident_id"],
@@ -62,6 +66,8 @@ PRIMARY_KEYS: dict[str, list[str]] = {
     "context_events": ["event_id"],
     "published_totals": ["total_id"],
     "out_of_scope": ["event_id"],
+    "links": ["dataset", "event_id"],
+    "link_candidates": ["incident_id", "dataset", "event_id"],
 }
 # (table, column) -> (referenced table, column). The changelog may name incidents that were
 # removed or merged, so its incident_id is not a foreign key.
@@ -71,6 +77,8 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "published_totals": [("source_id", "sources", "source_id")],
     "changelog": [("source_id", "sources", "source_id")],
     "out_of_scope": [("source_id", "sources", "source_id")],
+    "links": [("incident_id", "incidents", "incident_id")],
+    "link_candidates": [("incident_id", "incidents", "incident_id")],
 }
 DATE_FORMAT = "%Y-%m-%d"
 
@@ -165,8 +173,9 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
 
 
 def published_tables(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
-    """The tables the package publishes, in a fixed order (exports' tables are not included:
-    ACLED and UCDP data may not be redistributed)."""
+    """The tables the package publishes, in a fixed order (exports' events are not included:
+    ACLED and UCDP data may not be redistributed; the links between incidents and export event
+    ids are, when an export was present)."""
     return {name: tables[name] for name in MODELS if name in tables}
 
 

@@ -202,19 +202,28 @@ def evidence(claims: pd.DataFrame) -> pd.DataFrame:
 
 
 def resolve_regions(incidents: pd.DataFrame, regions: pd.DataFrame) -> pd.Series:
-    """Normalised region per incident: locality, then cercle, then region as reported.
+    """Normalised region per incident: the locality with its note, the locality, then the
+    cercle, then the region as reported (the most specific match wins).
 
+    A name shared by two places is told apart in regions.csv by the locality with its English
+    note, "Kita (Dioura commune)" (a village of Mopti region, not the town of Kayes region).
     Returns NA where nothing matches; the cross-table check reports those.
     """
+    places = incidents.assign(
+        place_with_note=incidents["locality"] + " (" + incidents["locality_note"] + ")"
+        if "locality_note" in incidents
+        else pd.NA
+    )
     resolved = pd.Series(pd.NA, index=incidents.index, dtype="string")
     for level, column in (
         ("region", "region_reported"),
         ("cercle", "cercle"),
         ("locality", "locality"),
+        ("locality", "place_with_note"),
     ):
         table = regions[regions["level"] == level]
         mapping = dict(zip(table["name"], table["region"], strict=True))
-        found = incidents[column].map(mapping)
+        found = places[column].map(mapping)
         resolved = found.where(found.notna(), resolved).astype("string")
     return resolved
 
@@ -263,6 +272,8 @@ def build_incidents(
         "region",
         "cercle",
         "locality",
+        "locality_note",
+        "locality_note_fr",
         "latitude",
         "longitude",
         "coord_precision",

@@ -9,6 +9,7 @@ every published column has a description.
 from __future__ import annotations
 
 _RANGE = "lowest figure an independent source reported"
+_EXPORT_EVENT = "The event's identifier in the export (ACLED event_id_cnty, UCDP id)."
 _RANGE_MAX = "highest figure an independent source reported"
 
 TABLES: dict[str, dict[str, str]] = {
@@ -47,6 +48,18 @@ TABLES: dict[str, dict[str, str]] = {
         "description": "Every correction to the curated record after it was first published: "
         "what changed, why, and on which source.",
     },
+    "links": {
+        "title": "Links to third-party export events",
+        "description": "Present only when the build had an ACLED or UCDP export: which export "
+        "events the linkage assigned to each curated incident (an event to at most one "
+        "incident, an incident to any number of events), with the reasons. The events "
+        "themselves stay with their provider.",
+    },
+    "link_candidates": {
+        "title": "Near misses of the linkage",
+        "description": "Present only with an export: incident and event pairs the linkage "
+        "considered and did not link, up to three per incident, with the reason, for review.",
+    },
 }
 
 COLUMNS: dict[str, str] = {
@@ -61,7 +74,11 @@ COLUMNS: dict[str, str] = {
     "region_reported": "The region as the source gave it (may be vague).",
     "region": "Normalised region (the 2016 map), or 'Not stated'.",
     "cercle": "Cercle (district), where stated.",
-    "locality": "Village or town, where stated.",
+    "locality": "Village or town, where stated: proper names only (several separated by "
+    "commas; another spelling in parentheses).",
+    "locality_note": "What the place needs besides its name, as an editorial note: 'near "
+    "Dioura', 'Tomnri commune', 'locality not given'.",
+    "locality_note_fr": "The same note in French, for the French edition.",
     "latitude": "Latitude in decimal degrees (WGS84), where a source or gazetteer gives it.",
     "longitude": "Longitude in decimal degrees (WGS84), where a source or gazetteer gives it.",
     "coord_precision": "1: the locality itself; 2: near the locality; 3: region only.",
@@ -159,6 +176,17 @@ COLUMNS: dict[str, str] = {
     "report_sources": "For a report's total: the source ids of the report and its copies; the "
     "incidents citing one of them are the ones compared.",
     "excluded_incidents": "Incidents the published total says it leaves out.",
+    # links and link candidates
+    "dataset": "The export's provider: acled or ucdp.",
+    "why": "Why the event was linked: place, dates, forces and death tolls compared.",
+    "why_not": "Why the pair was not linked (or the incident the event was linked to instead), "
+    "then the evidence compared.",
+    "place_basis": "The strongest place evidence: distance (within 25 km), locality (the same "
+    "locality or commune), notes (the export's notes name the place), spelling (the same "
+    "name spelt another way), cercle, region, or none.",
+    "day_gap": "Days between the incident's and the event's dates (0 when they overlap).",
+    "km": "Distance in km where both have precise coordinates.",
+    "score": "The linkage score (place, dates, forces, operation, deaths); a link needs 3.",
 }
 
 
@@ -168,6 +196,8 @@ OVERRIDES: dict[tuple[str, str], str] = {
     ("context_events", "description_fr"): "The same, in French (for the French edition).",
     ("context_events", "date_precision"): "How precisely the event is dated: day or month.",
     ("changelog", "date"): "Date of the correction.",
+    ("links", "event_id"): _EXPORT_EVENT,
+    ("link_candidates", "event_id"): _EXPORT_EVENT,
     ("changelog", "incident_id"): "The incident corrected.",
     ("changelog", "source_id"): "The source the correction rests on, where there is one.",
     ("claims", "perpetrator"): "The force(s) this source alleged, normalised code (empty when "

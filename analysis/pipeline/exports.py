@@ -3,7 +3,8 @@
 Exports are optional. Without any file in data/raw/acled/ or data/raw/ucdp/ the pipeline and
 reports are exactly those of the curated record. With files, these processed tables appear:
 ``events`` (Malian-state civilian-harm events from event exports), ``rejected`` (quarantined
-rows), ``links`` (candidate matches with curated incidents), ``aggregates`` (ACLED aggregated
+rows), ``links`` (export events assigned to curated incidents) and ``link_candidates`` (near
+misses kept for review), ``aggregates`` (ACLED aggregated
 counts, which name no perpetrator) and ``unclassified_actors`` (actor strings no rule
 classifies); the manifest records each file's provenance and every file that was not read.
 
@@ -24,7 +25,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.atomic import sha256_file
-from analysis.pipeline.linkage import link_incidents, normalise_place
+from analysis.pipeline.linkage import Reconciliation, normalise_place, reconcile
 from analysis.pipeline.schemas import ExportAggregates, ExportEvents, UnclassifiedActors
 from analysis.pipeline.validation import validate_frame
 from analysis.sources.acled import read_acled
@@ -190,6 +191,6 @@ def normalise_admin1(admin1: pd.Series, regions: pd.DataFrame) -> pd.Series:
     return region.fillna("Not stated").astype("string")
 
 
-def links(incidents: pd.DataFrame, exports: Exports) -> pd.DataFrame:
-    """Candidate links between the curated incidents and the export events."""
-    return link_incidents(incidents, exports.events)
+def links(incidents: pd.DataFrame, exports: Exports) -> Reconciliation:
+    """Links between the curated incidents and the export events, and the near misses."""
+    return reconcile(incidents, exports.events)

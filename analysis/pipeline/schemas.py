@@ -8,14 +8,16 @@ bug in the derivation cannot reach a chart either.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pandera.pandas as pa
 from pandera.typing.pandas import Series
 
 from analysis.errors import Problem
 from analysis.pipeline.derive import derive_perpetrators, resolve_regions
-from analysis.pipeline.validation import MEASURE_OUTCOME_ERROR
 from analysis.sources.aggregates import SCOPES as AGGREGATE_SCOPES
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.exports import (
     DATASETS,
     EARLIEST_EXPORT_DATE,
@@ -30,8 +32,8 @@ from analysis.vocab import (
     DATE_PRECISIONS,
     EARLIEST_DATE,
     EVIDENCE_GRADES,
+    FIRST_YEAR,
     MALI_BBOX,
-    NAMING_ALLEGATIONS,
     OPERATION_TYPES,
     OUTCOMES,
     PERPETRATOR_BASES,
@@ -39,12 +41,10 @@ from analysis.vocab import (
     PERPETRATORS,
     REGIONS,
     SOURCE_KINDS,
-    TOTAL_MEASURE_OUTCOMES,
     TOTAL_MEASURES,
     TOTAL_PERPETRATOR_MATCHES,
     TOTAL_SCOPE_KINDS,
     VICTIM_GROUPS,
-    today,
 )
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -62,10 +62,28 @@ def _date_field(**kwargs) -> object:
 
 
 def not_in_future(series: pd.Series) -> pd.Series:
-    return series.isna() | (series <= today())
+    return ~in_future(series)
 
 
-NOT_FUTURE = pa.Check(not_in_future, element_wise=False, error="date is in the future")
+def _row_check(name: str):
+    """A model's check across columns, taken from the rule registry and named after the rule
+    (the validation report finds its wording and columns by that name)."""
+    rule = CHECKS[name]
+
+    def check(cls, df: pd.DataFrame) -> pd.Series:
+        return rule.holds(df)
+
+    check.__name__ = f"_{name}"
+    return pa.dataframe_check(name=rule.name, error=rule.message)(check)
+
+
+def _future_check(*columns: str):
+    """Dates no later than today, on the given date columns."""
+
+    def check(cls, series: pd.Series) -> pd.Series:
+        return not_in_future(series)
+
+    return pa.check(*columns, name="not_in_future", error=f"date {IN_FUTURE}")(check)
 
 
 def _isin(values) -> dict:
@@ -109,21 +127,25 @@ class IncidentsRaw(_Base):
     description_fr: Series[str] = pa.Field(str_length={"min_value": 10, "max_value": 700})
     distinct_from: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
     note: Series[str] = pa.Field(nullable=True)
-
-    @pa.check("date_start", "date_end", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
-
-    @pa.dataframe_check(error="date_end is before date_start")
-    def _end_after_start(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_end"] >= df["date_start"]
-
-    @pa.dataframe_check(
-        error="latitude, longitude, coord_precision and coord_source must be given together"
+    # Where the place needs words besides its name ("near Dioura", "locality not given"): the
+    # note in each edition's language, so `locality` holds proper names only. The last columns
+    # of the file, and optional, so rows written before they existed still read.
+    locality_note: Series[str] = pa.Field(
+        nullable=True, required=False, str_length={"min_value": 2, "max_value": 200}
     )
-    def _coords_together(cls, df: pd.DataFrame) -> pd.Series:
-        present = df[["latitude", "longitude", "coord_precision", "coord_source"]].notna()
-        return present.all(axis=1) | ~present.any(axis=1)
+    locality_note_fr: Series[str] = pa.Field(
+        nullable=True, required=False, str_length={"min_value": 2, "max_value": 250}
+    )
+
+    @pa.dataframe_check(error="locality_note_fr is given exactly when locality_note is")
+    def _locality_note_fr(cls, df: pd.DataFrame) -> pd.Series:
+        if "locality_note" not in df or "locality_note_fr" not in df:
+            return pd.Series(True, index=df.index)
+        return df["locality_note"].isna() == df["locality_note_fr"].isna()
+
+    _not_future = _future_check("date_start", "date_end")
+    _end_after_start = _row_check("date_order")
+    _coords_together = _row_check("coordinates_together")
 
 
 class CasualtiesRaw(_Base):
@@ -141,9 +163,7 @@ class CasualtiesRaw(_Base):
     class Config:
         unique = ["incident_id", "source_id", "victim_group", "outcome"]
 
-    @pa.dataframe_check(error="count_min is greater than count_max")
-    def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
-        return df["count_min"] <= df["count_max"]
+    _min_le_max = _row_check("count_range")
 
 
 DATE_OR_RANGE = r"^\d{4}-\d\d(?:-\d\d)?(?:/\d{4}-\d\d(?:-\d\d)?)?$"
@@ -176,29 +196,10 @@ class AllegationsRaw(_Base):
     class Config:
         unique = ["incident_id", "source_id"]
 
-    @pa.dataframe_check(
-        error="perpetrator (code) and perpetrator_reported (the source's words) are required "
-        "when the source alleges, relays or denies, and must be empty when it names no force or "
-        "was not reached"
-    )
-    def _code_when_named(cls, df: pd.DataFrame) -> pd.Series:
-        named = df["allegation"].isin([*NAMING_ALLEGATIONS, "denies"])
-        present = df["perpetrator"].notna() & df["perpetrator_reported"].notna()
-        return (named & present) | (~named & df["perpetrator"].isna())
-
-    @pa.dataframe_check(
-        error="allegation 'unknown' goes with perpetrator_basis 'not_reached', and only with it"
-    )
-    def _unknown_iff_not_reached(cls, df: pd.DataFrame) -> pd.Series:
-        return df["allegation"].eq("unknown") == df["perpetrator_basis"].eq("not_reached")
-
-    @pa.dataframe_check(error="date_note is required when date_reported is given")
-    def _date_note(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_reported"].isna() | df["date_note"].notna()
-
-    @pa.dataframe_check(error="date_note_fr is given exactly when date_note is")
-    def _date_note_fr(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_note"].isna() == df["date_note_fr"].isna()
+    _code_when_named = _row_check("allegation_code")
+    _unknown_iff_not_reached = _row_check("unknown_when_not_reached")
+    _date_note = _row_check("date_note_given")
+    _date_note_fr = _row_check("date_note_fr_given")
 
 
 class SourcesRaw(_Base):
@@ -226,9 +227,7 @@ class ContextEventsRaw(_Base):
     description_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
     source_id: Series[str] = pa.Field(str_matches=SLUG)
 
-    @pa.check("date", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
+    _not_future = _future_check("date")
 
 
 class PublishedTotalsRaw(_Base):
@@ -256,25 +255,9 @@ class PublishedTotalsRaw(_Base):
     source_wording: Series[str] = pa.Field(str_length={"min_value": 1, "max_value": 200})
     note: Series[str] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="count_min is greater than count_max")
-    def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
-        return df["count_min"] <= df["count_max"]
-
-    @pa.dataframe_check(error="period_end is before period_start")
-    def _end_after_start(cls, df: pd.DataFrame) -> pd.Series:
-        return df["period_end"] >= df["period_start"]
-
-    @pa.dataframe_check(error=MEASURE_OUTCOME_ERROR)
-    def _measure_fits_outcome(cls, df: pd.DataFrame) -> pd.Series:
-        # An unknown measure is reported by the column's own check, not here.
-        allowed = df["measure"].map(TOTAL_MEASURE_OUTCOMES)
-        return pd.Series(
-            [
-                not isinstance(ok, tuple) or outcome in ok
-                for ok, outcome in zip(allowed, df["outcome"], strict=True)
-            ],
-            index=df.index,
-        )
+    _min_le_max = _row_check("count_range")
+    _end_after_start = _row_check("period_order")
+    _measure_fits_outcome = _row_check("measure_outcome")
 
 
 class OutOfScopeRaw(_Base):
@@ -290,9 +273,7 @@ class OutOfScopeRaw(_Base):
     reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 450})
     source_id: Series[str] = pa.Field(str_matches=SLUG)
 
-    @pa.check("date", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
+    _not_future = _future_check("date")
 
 
 class RegionsRaw(_Base):
@@ -330,9 +311,7 @@ class ChangelogRaw(_Base):
     reason_fr: Series[str] = pa.Field(str_length={"min_value": 5, "max_value": 700})
     source_id: Series[str] = pa.Field(nullable=True, str_matches=SLUG)
 
-    @pa.check("date", name="not_in_future", error="date is in the future")
-    def _not_future(cls, series: pd.Series) -> pd.Series:
-        return not_in_future(series)
+    _not_future = _future_check("date")
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,11 +327,13 @@ class Incidents(pa.DataFrameModel):
     date_end: Series[pa.DateTime]
     date_precision: Series[str] = pa.Field(**_isin(DATE_PRECISIONS))
     month: Series[pa.DateTime]
-    year: Series[pd.Int64Dtype] = pa.Field(ge=2012)
+    year: Series[pd.Int64Dtype] = pa.Field(ge=FIRST_YEAR)
     region_reported: Series[str] = pa.Field(nullable=True)
     region: Series[str] = pa.Field(**_isin(REGIONS))
     cercle: Series[str] = pa.Field(nullable=True)
     locality: Series[str] = pa.Field(nullable=True)
+    locality_note: Series[str] = pa.Field(nullable=True)
+    locality_note_fr: Series[str] = pa.Field(nullable=True)
     latitude: Series[float] = pa.Field(nullable=True)
     longitude: Series[float] = pa.Field(nullable=True)
     coord_precision: Series[pd.Int64Dtype] = pa.Field(nullable=True)
@@ -418,9 +399,7 @@ class Claims(pa.DataFrameModel):
     date_note: Series[pd.StringDtype] = pa.Field(nullable=True)
     date_note_fr: Series[pd.StringDtype] = pa.Field(nullable=True)
 
-    @pa.dataframe_check(error="count_min is greater than count_max")
-    def _min_le_max(cls, df: pd.DataFrame) -> pd.Series:
-        return df["count_min"] <= df["count_max"]
+    _min_le_max = _row_check("count_range")
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,6 +631,16 @@ def allegation_problems(frames: dict[str, pd.DataFrame], names: dict[str, str]) 
     return problems
 
 
+# Words of an editorial note rather than of a place's name (English, or a French phrase the
+# record used inside an English text).
+LOCALITY_NOTE_WORDS = re.compile(
+    r"\b(near|nearby|about|between|along|area|surroundings|outskirts|km|north|south|east|west"
+    r"|not given|name not|town|village|villages|camp|camps|well|market|fair|road|commune"
+    r"|communes|cercle|region|and|of|the|incl)\b",
+    re.IGNORECASE,
+)
+
+
 def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     used = (
         set(frames["casualties"]["source_id"])
@@ -662,6 +651,13 @@ def cross_table_warnings(frames: dict[str, pd.DataFrame]) -> list[str]:
     )
     unused = sorted(set(frames["sources"]["source_id"]) - used)
     warnings = [f"source '{s}' is listed in sources.csv but cited by no row" for s in unused]
+    warnings += [
+        f"incidents.csv: {row.incident_id}: locality '{row.locality}' holds words of a note "
+        "(distance, direction, 'near', 'commune', 'not given', ...): keep the proper name there "
+        "and put the rest in locality_note and locality_note_fr"
+        for row in frames["incidents"].itertuples()
+        if isinstance(row.locality, str) and LOCALITY_NOTE_WORDS.search(row.locality)
+    ]
     if not len(frames.get("allegations", ())):
         warnings.append(
             "allegations.csv is absent or empty: incident perpetrators are taken as recorded, "
@@ -687,6 +683,7 @@ class ExportEvents(pa.DataFrameModel):
     date_precision: Series[str] = pa.Field(isin=list(EXPORT_DATE_PRECISIONS))
     admin1: Series[str] = pa.Field(nullable=True)
     admin2: Series[str] = pa.Field(nullable=True)
+    admin3: Series[str] = pa.Field(nullable=True)
     location: Series[str] = pa.Field(nullable=True)
     latitude: Series[float] = pa.Field(
         nullable=True, ge=MALI_BBOX["lat_min"], le=MALI_BBOX["lat_max"]
@@ -697,6 +694,7 @@ class ExportEvents(pa.DataFrameModel):
     geo_precision_native: Series[str]
     geo_precision: Series[str] = pa.Field(isin=list(GEO_PRECISIONS))
     actor1_raw: Series[str]
+    notes: Series[str] = pa.Field(nullable=True)
     perpetrator: Series[str] = pa.Field(isin=list(PERPETRATORS))
     operation_type: Series[str] = pa.Field(isin=list(OPERATION_TYPES))
     civilians_killed_min: Series[pd.Int64Dtype] = pa.Field(ge=0)
@@ -713,13 +711,8 @@ class ExportEvents(pa.DataFrameModel):
         ordered = True
         unique = ("dataset", "event_id")
 
-    @pa.dataframe_check(error="date_end is before date_start")
-    def _dates_ordered(cls, df: pd.DataFrame) -> pd.Series:
-        return df["date_end"] >= df["date_start"]
-
-    @pa.dataframe_check(error="civilians_killed_min is greater than civilians_killed_max")
-    def _range_ordered(cls, df: pd.DataFrame) -> pd.Series:
-        return df["civilians_killed_min"] <= df["civilians_killed_max"]
+    _dates_ordered = _row_check("date_order")
+    _range_ordered = _row_check("civilians_killed_range")
 
 
 # --------------------------------------------------------------------------------------------
@@ -812,9 +805,7 @@ class ExportAggregates(pa.DataFrameModel):
         strict = True
         ordered = True
 
-    @pa.dataframe_check(error="month is not the first day of period_start's month")
-    def _month_of_period(cls, df: pd.DataFrame) -> pd.Series:
-        return df["month"] == df["period_start"].dt.to_period("M").dt.start_time
+    _month_of_period = _row_check("month_of_period")
 
 
 class UnclassifiedActors(pa.DataFrameModel):
@@ -832,3 +823,44 @@ class UnclassifiedActors(pa.DataFrameModel):
         strict = True
         ordered = True
         unique = ("dataset", "file", "column", "actor")
+
+
+_PLACE_BASES = ["distance", "locality", "notes", "spelling", "cercle", "region", "none"]
+
+
+class Links(pa.DataFrameModel):
+    """Export events assigned to curated incidents: each event to at most one incident."""
+
+    incident_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    why: Series[str] = pa.Field(str_length={"min_value": 1})
+    place_basis: Series[str] = pa.Field(isin=_PLACE_BASES)
+    day_gap: Series[int] = pa.Field(ge=0)
+    km: Series[float] = pa.Field(nullable=True, ge=0)
+    score: Series[float]
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("dataset", "event_id")
+
+
+class LinkCandidates(pa.DataFrameModel):
+    """Near misses: incident x event pairs considered and not linked, with the reason."""
+
+    incident_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    dataset: Series[str] = pa.Field(isin=list(DATASETS))
+    event_id: Series[str] = pa.Field(str_length={"min_value": 1})
+    why_not: Series[str] = pa.Field(str_length={"min_value": 1})
+    place_basis: Series[str] = pa.Field(isin=_PLACE_BASES)
+    day_gap: Series[int] = pa.Field(ge=0)
+    km: Series[float] = pa.Field(nullable=True, ge=0)
+    score: Series[float]
+
+    class Config:
+        coerce = True
+        strict = True
+        ordered = True
+        unique = ("incident_id", "dataset", "event_id")

@@ -10,33 +10,18 @@ references meaningless.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pandas as pd
 import pandera.pandas as pa
 
 from analysis.errors import DataError, Problem, shorten
+from analysis.sources.checks import CHECKS
 
 _INT = re.compile(r"^[+-]?\d+$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-MEASURE_OUTCOME_ERROR = (
-    "measure does not go with outcome: killings, executions and violations are recorded as "
-    "killed; injured_or_missing as injured or missing"
-)
-
-# The columns a dataframe-level check is about, so the report can point at them.
-CHECK_COLUMNS: dict[str, tuple[str, ...]] = {
-    MEASURE_OUTCOME_ERROR: ("measure", "outcome"),
-    "count_min is greater than count_max": ("count_min", "count_max"),
-    "date_end is before date_start": ("date_start", "date_end"),
-    "period_end is before period_start": ("period_start", "period_end"),
-    "latitude, longitude, coord_precision and coord_source must be given together": (
-        "latitude",
-        "longitude",
-        "coord_precision",
-        "coord_source",
-    ),
-}
+MEASURE_OUTCOME_ERROR = CHECKS["measure_outcome"].message
 
 
 def _kinds(model: type[pa.DataFrameModel]) -> dict[str, str]:
@@ -84,34 +69,32 @@ def parse_cells(frame: pd.DataFrame, model: type[pa.DataFrameModel], file: str):
 
 
 def _failure_problems(exc: pa.errors.SchemaErrors, raw: pd.DataFrame, file: str) -> list[Problem]:
+    """One problem per failed cell; a rule across columns gives one problem per row, naming its
+    columns and their values (the rule registry says which, by the check's name)."""
     problems: list[Problem] = []
-    cases = exc.failure_cases
-    for row in cases.itertuples(index=False):
-        check = str(row.check)
-        line = None if pd.isna(row.index) else int(row.index)
-        if row.schema_context == "DataFrameSchema":
-            if check == "multiple_fields_uniqueness":
-                continue  # reported once per row below
-            columns = CHECK_COLUMNS.get(check)
-            if columns is None:
-                problems.append(Problem(file, line, row.column, shorten(row.failure_case), check))
-                continue
-            if row.column != columns[0]:
-                continue
-            value = ", ".join(f"{c}={_cell(raw, line, c)}" for c in columns)
-            problems.append(Problem(file, line, "/".join(columns), value, check))
-        else:
-            problems.append(
-                Problem(file, line, row.column, _value(row.failure_case), _describe(check))
-            )
-    dupes = cases[cases["check"] == "multiple_fields_uniqueness"]
-    if not dupes.empty:
-        columns = list(dict.fromkeys(dupes["column"]))
-        for line in sorted(set(dupes["index"].dropna().astype(int))):
-            value = ", ".join(f"{c}={_cell(raw, line, c)}" for c in columns)
-            problems.append(
-                Problem(file, line, "+".join(columns), value, "duplicate row for this combination")
-            )
+    for error in exc.schema_errors:
+        check, cases = error.check, error.failure_cases
+        lines = [None if pd.isna(i) else int(i) for i in cases["index"]]
+        if check == "multiple_fields_uniqueness":
+            columns = list(dict.fromkeys(cases["column"]))
+            for line in sorted({n for n in lines if n is not None}):
+                value = ", ".join(f"{c}={_cell(raw, line, c)}" for c in columns)
+                problems.append(
+                    Problem(
+                        file, line, "+".join(columns), value, "duplicate row for this combination"
+                    )
+                )
+            continue
+        rule = CHECKS.get(getattr(check, "name", None))
+        if rule is not None and "column" in cases:
+            columns = rule.columns
+            for line in dict.fromkeys(lines):
+                value = ", ".join(f"{c}={_cell(raw, line, c)}" for c in columns)
+                problems.append(Problem(file, line, "/".join(columns), value, rule.message))
+            continue
+        column = getattr(error.schema, "name", None)
+        for line, value in zip(lines, cases["failure_case"], strict=True):
+            problems.append(Problem(file, line, column, _value(value), describe(check)))
     return problems
 
 
@@ -130,32 +113,41 @@ def _value(value: object) -> str | None:
     return shorten(value)
 
 
-_RULES = [
-    (r"^isin\((.*)\)$", "value is not one of the allowed codes {0}"),
-    (r"^str_matches\('(.*)'\)$", "value does not have the required form {0}"),
-    (r"^greater_than_or_equal_to\((.*)\)$", "value is below the minimum {0}"),
-    (r"^less_than_or_equal_to\((.*)\)$", "value is above the maximum {0}"),
-    (r"^str_length\((.*)\)$", "text length outside the allowed range {0}"),
-    (r"^field_uniqueness$", "value must be unique but appears more than once"),
-    (r"^not_nullable$", "a value is required but the cell is empty"),
-]
+# What a failed pandera check means, by the check's name and its bounds.
+_BUILTIN: dict[str, Callable[[dict], str]] = {
+    "isin": lambda s: f"value is not one of the allowed codes {s['allowed_values']}",
+    "str_matches": lambda s: f"value does not have the required form {s['pattern']}",
+    "greater_than_or_equal_to": lambda s: (
+        f"date is below the minimum {s['min_value']:%Y-%m-%d} (the earliest date the dataset "
+        "covers)"
+        if isinstance(s["min_value"], pd.Timestamp)
+        else f"value is below the minimum {s['min_value']}"
+    ),
+    "less_than_or_equal_to": lambda s: (
+        f"date is above the maximum {s['max_value']:%Y-%m-%d}"
+        if isinstance(s["max_value"], pd.Timestamp)
+        else f"value is above the maximum {s['max_value']}"
+    ),
+    "str_length": lambda s: (
+        f"text length outside the allowed range {s['min_value']}, {s['max_value']}"
+    ),
+}
+# pandera's own checks, which it names by a string.
+_PANDERA = {
+    "field_uniqueness": "value must be unique but appears more than once",
+    "not_nullable": "a value is required but the cell is empty",
+}
 
 
-_DATE_BOUND = re.compile(r"^(greater|less)_than_or_equal_to\((\d{4}-\d{2}-\d{2}) 00:00:00\)$")
-
-
-def _describe(check: str) -> str:
-    date_bound = _DATE_BOUND.match(check)
-    if date_bound:
-        side, day = date_bound.groups()
-        if side == "greater":
-            return f"date is below the minimum {day} (the earliest date the dataset covers)"
-        return f"date is above the maximum {day}"
-    for pattern, template in _RULES:
-        match = re.match(pattern, check)
-        if match:
-            return template.format(*match.groups())
-    return check
+def describe(check: object) -> str:
+    """The report's words for a failed check: a pandera built-in by its name and bounds, a
+    check of ours by its own wording."""
+    if isinstance(check, str):
+        return _PANDERA.get(check, check)
+    name = getattr(check, "name", None)
+    if name in _BUILTIN:
+        return _BUILTIN[name](check.statistics)
+    return check.error or str(name)
 
 
 def validate_table(
@@ -169,39 +161,25 @@ def validate_table(
     except pa.errors.SchemaErrors as exc:
         problems.extend(_failure_problems(exc, raw, file))
         checked = candidate
-    return checked, _swapped_coordinates(problems, raw, file)
+    return checked, problems + _swapped_coordinates(typed, raw, file)
 
 
-def _swapped_coordinates(problems: list[Problem], raw: pd.DataFrame, file: str) -> list[Problem]:
-    """Where latitude and longitude are both out of range on a line but fit Mali the other way
-    round, add a problem saying they look swapped (the range problems stay, for the values)."""
-    from analysis.vocab import MALI_BBOX as B
-
-    out_of_range = ("value is below the minimum", "value is above the maximum")
-    by_line: dict[int, dict[str, Problem]] = {}
-    for p in problems:
-        in_range_rule = p.rule.startswith(out_of_range)
-        if p.column in ("latitude", "longitude") and p.row is not None and in_range_rule:
-            by_line.setdefault(p.row, {})[p.column] = p
-    extra: list[Problem] = []
-    for line, found in by_line.items():
-        if len(found) != 2:
-            continue
-        try:
-            lat, lon = float(raw.at[line, "latitude"]), float(raw.at[line, "longitude"])
-        except (KeyError, TypeError, ValueError):
-            continue
-        if B["lat_min"] <= lon <= B["lat_max"] and B["lon_min"] <= lat <= B["lon_max"]:
-            extra.append(
-                Problem(
-                    file,
-                    line,
-                    "latitude/longitude",
-                    f"latitude={raw.at[line, 'latitude']}, longitude={raw.at[line, 'longitude']}",
-                    "latitude and longitude look swapped: they fall in Mali the other way round",
-                )
-            )
-    return problems + extra
+def _swapped_coordinates(typed: pd.DataFrame, raw: pd.DataFrame, file: str) -> list[Problem]:
+    """Points that fall outside Mali but inside it the other way round get a problem saying
+    so, beside the range problems that give the values."""
+    rule = CHECKS["coordinates_swapped"]
+    if not set(rule.columns) <= set(typed.columns):
+        return []
+    return [
+        Problem(
+            file,
+            int(line),
+            "/".join(rule.columns),
+            ", ".join(f"{c}={raw.at[line, c]}" for c in rule.columns),
+            rule.message,
+        )
+        for line in typed.index[rule.broken(typed).to_numpy()]
+    ]
 
 
 def validate_frame(frame: pd.DataFrame, model: type[pa.DataFrameModel], name: str) -> pd.DataFrame:
@@ -210,14 +188,8 @@ def validate_frame(frame: pd.DataFrame, model: type[pa.DataFrameModel], name: st
         return model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as exc:
         problems = [
-            Problem(
-                f"{name} (built by the pipeline)",
-                None,
-                row.column,
-                _value(row.failure_case),
-                _describe(str(row.check)),
-            )
-            for row in exc.failure_cases.itertuples(index=False)
+            Problem(f"{name} (built by the pipeline)", None, p.column, p.value, p.rule)
+            for p in _failure_problems(exc, frame, name)
         ]
         raise DataError(problems) from None
 

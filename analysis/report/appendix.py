@@ -1,18 +1,11 @@
-"""The searchable incident appendix: claims and corrections per incident, filter options, and
-the page's one inline script with the hash its Content-Security-Policy allows.
+"""The searchable incident appendix: claims and corrections per incident and filter options.
 
-The script (templates/appendix.js) filters by year, region, alleged perpetrator, operation type
-and evidence grade, searches the rows' text and sorts by date or range, in the page. It is
-inlined (reports open offline, from a file) and allowed by its sha256 hash, computed here at
-build time, so the policy stays ``script-src 'sha256-...'``: no other script can run, even if a
-source's text carried one (all text is escaped anyway).
+The page's script (``analysis.report.pagescript``) filters by year, region, alleged perpetrator,
+operation type and evidence grade, searches the rows' text and sorts by date or range, in the
+page.
 """
 
 from __future__ import annotations
-
-import base64
-import hashlib
-from pathlib import Path
 
 import pandas as pd
 
@@ -20,7 +13,6 @@ from analysis.report import i18n
 from analysis.report.i18n import N_, _
 from analysis.vocab import OUTCOMES, SOURCE_KINDS, VICTIM_GROUPS
 
-SCRIPT = Path(__file__).resolve().parent / "templates" / "appendix.js"
 # Labels are messages of the catalogue: the page shows them translated.
 SORTS = {
     "date-asc": N_("Date, oldest first"),
@@ -51,16 +43,6 @@ CORRECTION_ACTIONS = {
     "merged": N_("merged"),
     "claim_removed": N_("claim removed"),
 }
-
-
-def script() -> str:
-    return SCRIPT.read_text(encoding="utf-8")
-
-
-def csp_hash(text: str) -> str:
-    """The CSP source expression allowing exactly this inline script."""
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
 
 
 def _measure(victim_group: str, outcome: str) -> str:

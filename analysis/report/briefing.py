@@ -16,12 +16,17 @@ import jinja2
 import pandas as pd
 
 from analysis import paths
-from analysis.report import charts, data, i18n, metrics
+from analysis.report import charts, compare, data, i18n, metrics
 from analysis.report.findings import lowercase_first, perpetrator_phrase
 from analysis.report.i18n import N_, _
-from analysis.vocab import EVIDENCE_GRADES, OPERATION_TYPES, PERPETRATORS, SOURCE_KINDS
+from analysis.vocab import (
+    EVIDENCE_GRADES,
+    HEADLINE_GRADES,
+    OPERATION_TYPES,
+    PERPETRATORS,
+    SOURCE_KINDS,
+)
 
-HEADLINE_GRADES = ("A", "B")
 SAFE_SCHEMES = ("http://", "https://")
 
 
@@ -60,7 +65,7 @@ def largest_incident(incidents: pd.DataFrame) -> dict | None:
         ascending=[False, False, True, True],
     ).iloc[0]
     locale = i18n.active()
-    place = top["locality"] if isinstance(top["locality"], str) and top["locality"] else None
+    place = locale.places(top.to_frame().T).iloc[0]
     region = top["region"] if isinstance(top["region"], str) else None
     if region == "Not stated":
         region = None
@@ -240,6 +245,8 @@ def render_index(
         sources=sources,
         build_date=build_date(),
         n_sources=len(sources),
+        crosscheck=compare.crosscheck_counts(processed),
+        crosscheck_page=next((href for href, _t in pages if "cross-source" in href), None),
     )
 
 
@@ -336,7 +343,7 @@ def render_appendix(
     corrections = appendix.corrections_by_incident(processed.extra.get("changelog"))
     alleged = who_alleged_what(processed.claims, processed.sources)
     locale = i18n.active()
-    inc = inc.assign(description=locale.column(inc, "description"))
+    inc = inc.assign(description=locale.column(inc, "description"), place=locale.places(inc))
     rows = []
     for record in inc.to_dict("records"):
         # Empty cells arrive as NaN, which a template would print as "nan".
@@ -367,10 +374,7 @@ def render_appendix(
                 "corrections": corrections.get(row["incident_id"], []),
             }
         )
-    script = appendix.script()
     return env.get_template("appendix.html.j2").render(
-        script=script,
-        script_hash=appendix.csp_hash(script),
         options=appendix.filter_options(inc),
         regions={r: region_name(r) for r in inc["region"].unique()},
         sorts={value: _(label) for value, label in appendix.SORTS.items()},

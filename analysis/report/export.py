@@ -39,6 +39,7 @@ COLUMNS: list[tuple[str, str]] = [
     ("region", "text"),
     ("cercle", "text"),
     ("locality", "text"),
+    ("locality_note", "text"),
     ("latitude", "number"),
     ("longitude", "number"),
     ("perpetrator", "text"),
@@ -81,6 +82,7 @@ def incidents_table(processed: data.Processed) -> pd.DataFrame:
     out["perpetrator"] = inc["perpetrator"].map(lambda c: locale.label(PERPETRATORS, c))
     out["operation_type"] = inc["operation_type"].map(lambda c: locale.label(OPERATION_TYPES, c))
     out["description"] = locale.column(inc, "description")
+    out["locality_note"] = locale.column(inc, "locality_note") if "locality_note" in inc else pd.NA
     ids = inc["source_ids"].fillna("").str.split(";")
     out["sources"] = ids.map(
         lambda sids: "; ".join(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.report import i18n, periods
+from analysis.report import i18n, metrics, periods
 from analysis.report.i18n import N_, _
-from analysis.vocab import OPERATION_TYPES
+from analysis.vocab import HEADLINE_GRADES, OPERATION_TYPES
 
 
 def share_text(part: float, whole: float) -> str:
@@ -20,7 +20,7 @@ def share_text(part: float, whole: float) -> str:
 
 def grades_title(by_grade: pd.Series) -> str:
     """e.g. '85% of incidents rest on human-rights, UN or wire reporting (grades A and B)'."""
-    documented = int(by_grade.get("A", 0)) + int(by_grade.get("B", 0))
+    documented = sum(int(by_grade.get(grade, 0)) for grade in HEADLINE_GRADES)
     share = share_text(documented, int(by_grade.sum()))
     return _(
         "{share} of incidents rest on human-rights, UN or wire reporting (grades A and B)"
@@ -238,3 +238,114 @@ def first_drone_sentence(table: pd.DataFrame) -> str:
     return _("The first drone strike in the record dates from {date}, {when}.").format(
         date=i18n.active().date(dated.min()), when=period_phrase(key)
     )
+
+
+# One title and one alt text per grouping: the words around the name differ per language and
+# kind of group.
+_LEADER_SENTENCES = {
+    "operation_type": (
+        N_("{name}: {range} civilians reported killed, the most of any type of operation"),
+        N_(
+            "By type of operation, {name} accounts for the most civilians reported killed: "
+            "{range}, {share} of the lowest total."
+        ),
+    ),
+    "perpetrator_group": (
+        N_("{name}: {range} civilians reported killed, the most of any alleged perpetrator"),
+        N_(
+            "By alleged perpetrator, {name} accounts for the most civilians reported killed: "
+            "{range}, {share} of the lowest total."
+        ),
+    ),
+}
+
+
+def range_leader(table: pd.DataFrame, column: str, labels: dict[str, str]) -> tuple[str, str]:
+    """Title and alt text naming the group with the most civilians reported killed in a
+    ``metrics.range_by`` table (sorted, largest first), with its range and share of the total."""
+    locale = i18n.active()
+    top = table.index[0]
+    name = labels.get(top, top)
+    top_range = locale.range(int(table["min"].iloc[0]), int(table["max"].iloc[0]))
+    share = locale.percent(table["min"].iloc[0] / max(1, table["min"].sum()))
+    title, alt = _LEADER_SENTENCES[column]
+    return (
+        _(title).format(name=name, range=top_range),
+        _(alt).format(name=name, range=top_range, share=share),
+    )
+
+
+def grades_alt(by_year_grade: pd.DataFrame) -> str:
+    """Alt text of the incidents-per-year-by-grade chart: the busiest year, each grade's total."""
+    locale = i18n.active()
+    totals = by_year_grade.sum()
+    return _(
+        "Incidents per year by evidence grade; {year} holds the most incidents. "
+        "Grades: A {a}, B {b}, C {c}."
+    ).format(
+        year=by_year_grade.sum(axis=1).idxmax().year,
+        a=locale.number(totals["A"]),
+        b=locale.number(totals["B"]),
+        c=locale.number(totals["C"]),
+    )
+
+
+def monthly_peak(monthly: pd.DataFrame, total: dict[str, int]) -> tuple[str, str]:
+    """Title and alt text of the monthly chart: the peak month, its range and the whole
+    period's (``metrics.range_total``)."""
+    locale = i18n.active()
+    peak, peak_min, peak_max = metrics.peak_month(monthly)
+    title = _("Reported civilian deaths peaked in {month}").format(month=locale.month(peak))
+    alt = _(
+        "Reported civilian deaths peaked in {month} with {peak} civilians reported killed that "
+        "month; over the whole period sources reported {total}. Monthly ranges with numbered "
+        "context events."
+    ).format(
+        month=locale.month(peak),
+        peak=locale.range(peak_min, peak_max),
+        total=locale.range(total["min"], total["max"]),
+    )
+    return title, alt
+
+
+def cumulative_total(monthly: pd.DataFrame, cumulative: pd.DataFrame) -> tuple[str, str]:
+    """Title and alt text of the cumulative band: where it ends, over which months."""
+    locale = i18n.active()
+    end = cumulative.iloc[-1]
+    end_range = locale.range(int(end["min"]), int(end["max"]))
+    title = _("Reported civilian deaths add up to {range}").format(range=end_range)
+    alt = _(
+        "Reported civilian deaths add up to {range} between {first} and {last}; the band is "
+        "widest after the step of {peak}."
+    ).format(
+        range=end_range,
+        first=locale.month(monthly.index.min()),
+        last=locale.month(monthly.index.max()),
+        peak=locale.month(metrics.peak_month(monthly)[0]),
+    )
+    return title, alt
+
+
+def region_map(placed: pd.DataFrame) -> tuple[str, str]:
+    """Title and alt text of the map: the region with the most civilians reported killed
+    (``placed``: ``metrics.range_by(..., "region")`` without "Not stated", largest first)."""
+    top = placed.index[0]
+    top_range = i18n.active().range(int(placed.loc[top, "min"]), int(placed.loc[top, "max"]))
+    title = _("Most civilians were reported killed in {region} region").format(region=top)
+    alt = _(
+        "Map of Mali with one circle per region; {region} has the largest, with {range} "
+        "civilians reported killed."
+    ).format(region=top, range=top_range)
+    return title, alt
+
+
+def region_ranking(placed: pd.DataFrame) -> tuple[str, str]:
+    """Title and alt text of the bars by region: the first region, its range, and the second."""
+    top, second = placed.index[0], placed.index[1]
+    top_range = i18n.active().range(int(placed.loc[top, "min"]), int(placed.loc[top, "max"]))
+    title = _("{region} leads, ahead of {second}").format(region=top, second=second)
+    alt = _(
+        "{region} region leads with {range} civilians reported killed, ahead of {second}; "
+        "ranges by region, grades A and B."
+    ).format(region=top, range=top_range, second=second)
+    return title, alt

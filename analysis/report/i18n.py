@@ -121,6 +121,29 @@ class Locale:
             return frame[localised]
         return frame[name]
 
+    def places(self, frame: pd.DataFrame) -> pd.Series:
+        """Each incident's place in this language: the locality (proper names) with its note
+        in parentheses, "Fatissouma (near Dioura)" / "Fatissouma (près de Dioura)"; the note
+        alone where the sources name no locality; None where there is neither."""
+        names = frame["locality"]
+        notes = self.column(frame, "locality_note") if "locality_note" in frame else None
+
+        def one(name: object, note: object) -> str | None:
+            name = name if isinstance(name, str) and name else None
+            note = note if isinstance(note, str) and note else None
+            if name and note:
+                return f"{name} ({note})"
+            return name or note
+
+        shown = names.astype(object)  # a copy, same index (this module does not import pandas)
+        shown[:] = [
+            one(name, note)
+            for name, note in zip(
+                names, [None] * len(names) if notes is None else notes, strict=True
+            )
+        ]
+        return shown
+
     def punct(self, mark: str) -> str:
         """A punctuation mark as this language sets it: French puts a narrow no-break space
         before ; ! ? and a no-break space before : (for marks the code itself places)."""
@@ -287,11 +310,12 @@ def _vocabulary() -> Iterator[str]:
 
 
 def _add(catalog, message, path: str, lineno: int, comments=()) -> None:
-    """Add one extracted message; calls with a non-literal argument (None) are skipped."""
-    if not message or (isinstance(message, tuple) and not all(message)):
-        return
+    """Add one extracted message; calls with a non-literal message (None) are skipped. A plural
+    message is its singular and plural (the template extractor also yields the count, None)."""
     if isinstance(message, tuple):
         message = tuple(message[:2])
+    if not message or (isinstance(message, tuple) and not all(message)):
+        return
     catalog.add(message, locations=[(path, lineno)], auto_comments=list(comments))
 
 

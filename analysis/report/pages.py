@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import jinja2
 
-from analysis.report import i18n
+from analysis.report import i18n, pagescript
 
 if TYPE_CHECKING:
     import nbformat
@@ -47,6 +47,7 @@ def environment(lang: str = i18n.SOURCE_LANGUAGE) -> jinja2.Environment:
         languages=[(code, i18n.NATIVE_NAMES[code]) for code in i18n.LANGUAGES],
         edition_href=lambda to_lang, name: edition_href(lang, to_lang, name),
     )
+    env.globals.update(pagescript.template_globals())
     return env
 
 

@@ -84,6 +84,7 @@ from analysis.sources.actors import (
     split_actors,
     unclassified_actors,
 )
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.csvio import display_name, duplicated_columns
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
@@ -94,12 +95,10 @@ from analysis.sources.exports import (
     header_records,
     is_hxl_row,
     normalise_names,
-    outside_mali,
     parse_int,
     provenance,
     read_text_frame,
 )
-from analysis.vocab import today
 
 COLUMNS_2023 = [
     "event_id_cnty",
@@ -191,7 +190,7 @@ USED = [
     "notes",
     "fatalities",
 ]
-OPTIONAL = ["sub_event_type", "civilian_targeting", "timestamp"]
+OPTIONAL = ["sub_event_type", "civilian_targeting", "timestamp", "admin3"]
 # Very old exports (ACLED versions 5-8) call the associated actors "ally" actors.
 ALIASES = {"ally_actor_1": "assoc_actor_1", "ally_actor_2": "assoc_actor_2"}
 
@@ -328,7 +327,7 @@ def read_acled(
         "event_date is not a date (expected 2025-05-16 or 16 May 2025): "
         + m["event_date"].fillna(""),
     )
-    rej.add(date > today(), "event_date is in the future")
+    rej.add(in_future(date), f"event_date {IN_FUTURE}")
     too_early = date < pd.Timestamp(EARLIEST_EXPORT_DATE)
     rej.add(too_early, f"event_date is before {EARLIEST_EXPORT_DATE}")
 
@@ -344,7 +343,7 @@ def read_acled(
         "latitude/longitude is not a number",
     )
     rej.add(lat.isna() != lon.isna(), "only one of latitude/longitude is given")
-    rej.add(outside_mali(lat, lon), "coordinates are outside Mali")
+    rej.broke(CHECKS["inside_mali"], latitude=lat, longitude=lon)
 
     time_native = m["time_precision"].str.replace(r"\.0$", "", regex=True)
     geo_native = m["geo_precision"].str.replace(r"\.0$", "", regex=True)
@@ -362,6 +361,9 @@ def read_acled(
     flags = role_flags(g["actor1"], assoc1, known, date)
     perpetrator = perpetrator_from_roles(flags).where(primary_ok.to_numpy(), pd.NA)
     militia_only = primary_ok & perpetrator.isna()
+    # Led by another state's forces with the Malian army associated: not a Malian operation
+    # in this record, but named and counted so that nothing of the kind drops in silence.
+    foreign_led = actor1_role.eq("foreign_forces").fillna(False) & flags["malian_forces"]
 
     # Civilians harmed. Targeted (the whole toll is civilian): violence against civilians, or
     # ACLED's civilian_targeting flag. Present but not the target (strikes, remote violence,
@@ -427,6 +429,8 @@ def read_acled(
             "date_precision": precision,
             "admin1": k["admin1"],
             "admin2": k["admin2"],
+            "admin3": k["admin3"],
+            "notes": k["notes"],
             "location": k["location"],
             "latitude": lat[keep],
             "longitude": lon[keep],
@@ -455,10 +459,24 @@ def read_acled(
         "rows_out_of_scope": int(ok.sum() - keep.sum()),
         "rows_militia_only": int((militia_only & harmed & ok).sum()),
         "rows_unclassified_actor1": int((review & harmed & ok).sum()),
+        "rows_foreign_led": int((foreign_led & harmed & ok).sum()),
     }
     result = ExportResult(events, rejected, provenance("acled", origin, layout, counts))
     result.unclassified = unclassified
     result.provenance["layout_label"] = layout_label(layout)
+    listed = (foreign_led & harmed).to_numpy(dtype=bool) & ok
+    result.provenance["foreign_led"] = [
+        {
+            "event_id": str(row.event_id_cnty),
+            "date": str(day.date()),
+            "actor1": str(row.actor1),
+            "assoc_actor_1": "" if pd.isna(row.assoc_actor_1) else str(row.assoc_actor_1),
+            "fatalities": int(n),
+        }
+        for row, day, n in zip(
+            g[listed].itertuples(index=False), date[listed], fatalities[listed], strict=True
+        )
+    ]
     return result
 
 

@@ -13,6 +13,10 @@ Roles: the perpetrator roles of ``ROLES``; ``russian_forces`` (Russian forces wi
 group, e.g. UCDP's "Government of Russia (Soviet Union)"), resolved by the event's date to
 Wagner before the 6 June 2025 handover and Africa Corps from it; ``excluded`` (names the state
 in words but is not a state operation: former government, mutineers, private security);
+``allied_militia`` (a pro-government militia other than the Dozos: GATIA, MSA, Dan Na
+Ambassagou, Ganda Izo, ...), which leads a kept event only with a Malian state force associated;
+``foreign_forces`` (another state's forces: France, ...), whose events with the Malian army
+associated are counted and listed, never counted as Malian operations;
 ``review`` (looks like the Malian state but no rule classifies it).
 
 An actor string that ends on ``review`` never stops the build: the readers count it and list
@@ -37,7 +41,16 @@ from analysis.errors import DataError, Problem
 from analysis.sources.csvio import display_name, read_csv_strict
 from analysis.sources.exports import DATASETS
 
-ROLES = ("malian_forces", "wagner", "africa_corps", "dozo", "other_state_aligned", "excluded")
+ROLES = (
+    "malian_forces",
+    "wagner",
+    "africa_corps",
+    "dozo",
+    "allied_militia",
+    "other_state_aligned",
+    "foreign_forces",
+    "excluded",
+)
 RULE_ROLES = (*ROLES, "russian_forces", "review")
 # Roles that can be the perpetrator (ACLED actor1, UCDP first side_a name).
 PERPETRATOR_ROLES = (
@@ -45,6 +58,7 @@ PERPETRATOR_ROLES = (
     "wagner",
     "africa_corps",
     "dozo",
+    "allied_militia",
     "other_state_aligned",
     "russian_forces",
 )
@@ -270,11 +284,13 @@ def perpetrator_from_roles(flags: pd.DataFrame) -> pd.Series:
     russian_ac = flags["africa_corps"]
     russian_wg = flags["wagner"] & ~russian_ac
     dozo = flags["dozo"]
+    militia = flags["allied_militia"]
     other = flags["other_state_aligned"]
     conditions = [
         mali & russian_wg,
         mali & russian_ac,
         mali & dozo,
+        mali & militia,
         mali,
         russian_wg,
         russian_ac,
@@ -284,6 +300,7 @@ def perpetrator_from_roles(flags: pd.DataFrame) -> pd.Series:
         "malian_forces_wagner",
         "malian_forces_africa_corps",
         "malian_forces_dozo",
+        "malian_forces_militia",
         "malian_forces",
         "wagner",
         "africa_corps",

@@ -129,12 +129,15 @@ def read_csv_strict(
     path: Path,
     columns: list[str],
     *,
+    optional: tuple[str, ...] = (),
     max_bytes: int = MAX_CURATED_BYTES,
 ) -> pd.DataFrame:
     """Read ``path`` as text cells with exactly ``columns`` (any order), indexed by CSV line.
 
-    Empty cells become missing values; surrounding spaces are stripped. Raises DataError with
-    every structural problem found.
+    Empty cells become missing values; surrounding spaces are stripped. Columns named in
+    ``optional`` may be absent from the header (then empty); when they end the header, a row may
+    stop before them (a row added before the columns existed). Any other field count is an
+    error. Raises DataError with every structural problem found.
     """
     name = display_name(path)
     if not path.exists():
@@ -170,7 +173,7 @@ def read_csv_strict(
     if hint:
         _fail(name, 1, shorten(header[0]), hint)
     problems += duplicated_columns(header, name)
-    missing = [c for c in columns if c not in header]
+    missing = [c for c in columns if c not in header and c not in optional]
     for column in missing:
         problems.append(Problem(name, 1, column, None, "required column is missing"))
     for extra in [h for h in header if h not in columns]:
@@ -184,6 +187,9 @@ def read_csv_strict(
     if problems:
         raise DataError(problems)
 
+    trailing = 0  # optional columns at the end of the header, which a row may leave out
+    while trailing < len(header) and header[len(header) - 1 - trailing] in optional:
+        trailing += 1
     rows: list[list[str]] = []
     lines: list[int] = []
     start = 1
@@ -193,6 +199,8 @@ def read_csv_strict(
             start = reader.line_num
             if not record or all(not cell.strip() for cell in record):
                 continue
+            if trailing and len(record) == len(header) - trailing:
+                record = record + [""] * trailing
             if len(record) != len(header):
                 problems.append(
                     Problem(
@@ -213,5 +221,8 @@ def read_csv_strict(
         raise DataError(problems)
 
     frame = pd.DataFrame(rows, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+    for column in optional:
+        if column in columns and column not in frame:
+            frame[column] = ""
     frame = frame.replace("", None)[columns]
     return frame.astype("string")

@@ -43,9 +43,13 @@ def input_files(raw_dir: Path, hand_dir: Path) -> list[Path]:
 
 
 def read_tables(
-    raw_dir: Path, hand_dir: Path, columns: dict[str, list[str]]
+    raw_dir: Path,
+    hand_dir: Path,
+    columns: dict[str, list[str]],
+    optional: dict[str, tuple[str, ...]] | None = None,
 ) -> tuple[dict[str, pd.DataFrame | None], list[Problem]]:
-    """Read every curated table as text. An optional table that is absent maps to None."""
+    """Read every curated table as text. An optional table that is absent maps to None;
+    ``optional`` names each table's columns that may be left out (``read_csv_strict``)."""
     frames: dict[str, pd.DataFrame | None] = {}
     problems: list[Problem] = []
     for table, (_, required) in FILES.items():
@@ -54,7 +58,7 @@ def read_tables(
             frames[table] = None
             continue
         try:
-            raw = read_csv_strict(path, columns[table])
+            raw = read_csv_strict(path, columns[table], optional=(optional or {}).get(table, ()))
         except DataError as exc:
             problems.extend(exc.problems)
             continue

@@ -29,8 +29,8 @@ import pyarrow.compute as pac
 import pyarrow.csv as pcsv
 
 from analysis.errors import DataError, Problem
+from analysis.sources.checks import RowCheck
 from analysis.sources.csvio import display_name
-from analysis.vocab import MALI_BBOX
 
 DATASETS = ("acled", "ucdp")
 DATE_PRECISIONS = ("day", "week", "month", "year")
@@ -48,12 +48,14 @@ EVENT_COLUMNS = [
     "date_precision",
     "admin1",
     "admin2",
+    "admin3",
     "location",
     "latitude",
     "longitude",
     "geo_precision_native",
     "geo_precision",
     "actor1_raw",
+    "notes",
     "perpetrator",
     "operation_type",
     "civilians_killed_min",
@@ -111,6 +113,11 @@ class Rejections:
         sep = self.reasons.where(self.reasons.eq(""), self.reasons + "; ")
         self.reasons = self.reasons.mask(mask, sep + text.reindex(self.index).astype("str"))
 
+    def broke(self, rule: RowCheck, **columns: pd.Series) -> None:
+        """Quarantine the rows that break a registered rule, with the rule's own words;
+        ``columns`` gives the rule's columns under their names in this file."""
+        self.add(rule.broken(pd.DataFrame(columns, index=self.index)), rule.message)
+
     @property
     def mask(self) -> pd.Series:
         return self.reasons.ne("")
@@ -147,13 +154,6 @@ def parse_int(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     whole = num.notna() & np.isfinite(num.fillna(0)) & (num.fillna(0) % 1 == 0)
     values = num.where(whole).astype("Int64")
     return values, whole
-
-
-def outside_mali(lat: pd.Series, lon: pd.Series) -> pd.Series:
-    """True where both coordinates are present and fall outside Mali's bounding box."""
-    b = MALI_BBOX
-    inside = lat.between(b["lat_min"], b["lat_max"]) & lon.between(b["lon_min"], b["lon_max"])
-    return lat.notna() & lon.notna() & ~inside
 
 
 def physical_lines(path: Path) -> int:
@@ -275,6 +275,11 @@ def finish(events: pd.DataFrame, file: str) -> pd.DataFrame:
     events = events.assign(source_file=file)
     if "updated" not in events:
         events["updated"] = pd.Series(pd.NaT, index=events.index, dtype="datetime64[s]")
+    # Commune and the provider's own description: optional in a layout, used for linkage and
+    # shown with leads (never published: the export's text stays the provider's).
+    for column in ("admin3", "notes"):
+        if column not in events:
+            events[column] = pd.Series(pd.NA, index=events.index, dtype="object")
     out = events[EVENT_COLUMNS].sort_values(["date_start", "event_id"]).reset_index(drop=True)
     return out.astype(
         {

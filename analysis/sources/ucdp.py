@@ -62,6 +62,7 @@ from analysis.sources.actors import (
     split_actors,
     unclassified_actors,
 )
+from analysis.sources.checks import CHECKS, IN_FUTURE, in_future
 from analysis.sources.csvio import display_name
 from analysis.sources.exports import (
     EARLIEST_EXPORT_DATE,
@@ -71,12 +72,10 @@ from analysis.sources.exports import (
     finish,
     header_fields,
     normalise_names,
-    outside_mali,
     parse_int,
     provenance,
     read_text_frame,
 )
-from analysis.vocab import today
 
 GED_COLUMNS = [
     "id",
@@ -163,6 +162,8 @@ LAYOUTS = {
     "ucdp-ged": "UCDP GED CSV with a header (yearly release or monthly candidate)",
     "ucdp-ged-candidate-no-header": "UCDP GED monthly candidate CSV without a header row",
     "ucdp-website-export": "UCDP website export (best_est/high_est/low_est, trailing comma)",
+    "ucdp-ged-variant": "UCDP GED columns exported through another tool (estimates as "
+    "best_est/high_est/low_est, no gwnoa/gwnob)",
 }
 DATE_PRECISION = {"1": "day", "2": "week", "3": "week", "4": "month", "5": "year"}
 GEO_PRECISION = {
@@ -177,13 +178,17 @@ GEO_PRECISION = {
 DRONE = r"\b(?:drones?|UAVs?)\b"
 AIR = r"\b(?:air ?strikes?|air raids?|bomb(?:ed|ing|ardment)|aircraft|helicopters?)\b"
 MIDNIGHT = r"^(?:\d{4}-\d{2}-\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+# US-style dates as some tools write them: 05/26/2016, optionally with a midnight time.
+US_MIDNIGHT = r"^\d{2}/\d{2}/\d{4}(?: 00:00(?::00(?:\.0+)?)?)?$"
 
 
 def _has_header(first: list[str], name: str) -> bool:
     """True for a GED header, False for a header-less candidate file; else DataError."""
     first = normalise_names(first, ALIASES)
     if "id" in first and "side_a" in first:
-        missing = [c for c in GED_COLUMNS if c not in first]
+        # Columns are found by name: a file exported through another tool may drop the ones
+        # the reader does not use (gwnoa, gwnob, ...) or order them differently.
+        missing = [c for c in USED if c not in first]
         if missing:
             raise DataError(
                 [
@@ -215,7 +220,11 @@ def _has_header(first: list[str], name: str) -> bool:
 def _dates(text: pd.Series) -> tuple[pd.Series, pd.Series]:
     """(dates, ok): a date with an optional midnight time part."""
     shaped = text.str.fullmatch(MIDNIGHT).fillna(False).astype(bool)
-    parsed = pd.to_datetime(text.str.slice(0, 10).where(shaped), format="%Y-%m-%d", errors="coerce")
+    us = text.str.fullmatch(US_MIDNIGHT).fillna(False).astype(bool)
+    day = text.str.slice(0, 10)
+    parsed = pd.to_datetime(day.where(shaped), format="%Y-%m-%d", errors="coerce")
+    parsed_us = pd.to_datetime(day.where(us), format="%m/%d/%Y", errors="coerce")
+    parsed = parsed.fillna(parsed_us)
     return parsed.astype("datetime64[s]"), parsed.notna()
 
 
@@ -226,6 +235,17 @@ def looks_like_ged(first: list[str]) -> bool:
     except DataError:
         return False
     return True
+
+
+def _ucdp_notes(rows: pd.DataFrame) -> pd.Series:
+    """UCDP's own words for an event: its source headline and place description."""
+    parts = rows[["source_headline", "where_description"]].apply(
+        lambda c: c.str.replace(r"\s+", " ", regex=True).str.strip()
+    )
+    joined = parts["source_headline"].fillna("")
+    where = parts["where_description"].fillna("")
+    joined = joined.where(where.eq(""), joined + " (" + where + ")").str.strip()
+    return joined.replace("", pd.NA)
 
 
 def read_ucdp(
@@ -247,7 +267,8 @@ def read_ucdp(
     if not has_header:
         layout = "ucdp-ged-candidate-no-header"
     elif "best_est" in [f.strip().lower() for f in first]:
-        layout = "ucdp-website-export"
+        named = set(names)
+        layout = "ucdp-website-export" if {"gwnoa", "gwnob"} <= named else "ucdp-ged-variant"
     else:
         layout = "ucdp-ged"
     if origin.suffix.lower() == ".xlsx":
@@ -269,10 +290,13 @@ def read_ucdp(
 
     start, start_ok = _dates(m["date_start"])
     end, end_ok = _dates(m["date_end"])
-    rej.add(~start_ok, "date_start is not a date (YYYY-MM-DD, optional midnight time)")
-    rej.add(~end_ok, "date_end is not a date (YYYY-MM-DD, optional midnight time)")
-    rej.add(end < start, "date_end is before date_start")
-    rej.add(end > today(), "date_end is in the future")
+    rej.add(
+        ~start_ok, "date_start is not a date (YYYY-MM-DD or MM/DD/YYYY, optional midnight time)"
+    )
+    rej.add(~end_ok, "date_end is not a date (YYYY-MM-DD or MM/DD/YYYY, optional midnight time)")
+    us_dates = bool(m["date_start"].str.fullmatch(US_MIDNIGHT).fillna(False).any())
+    rej.broke(CHECKS["date_order"], date_start=start, date_end=end)
+    rej.add(in_future(end), f"date_end {IN_FUTURE}")
     too_early = start < pd.Timestamp(EARLIEST_EXPORT_DATE)
     rej.add(too_early, f"date_start is before {EARLIEST_EXPORT_DATE}")
 
@@ -297,7 +321,7 @@ def read_ucdp(
         (m["latitude"].notna() & lat.isna()) | (m["longitude"].notna() & lon.isna()),
         "latitude/longitude is not a number",
     )
-    rej.add(outside_mali(lat, lon), "coordinates are outside Mali")
+    rej.broke(CHECKS["inside_mali"], latitude=lat, longitude=lon)
 
     date_native = m["date_prec"].str.replace(r"\.0$", "", regex=True)
     where_native = m["where_prec"].str.replace(r"\.0$", "", regex=True)
@@ -350,6 +374,7 @@ def read_ucdp(
             "date_precision": date_native[ok][keep].map(DATE_PRECISION),
             "admin1": k["adm_1"],
             "admin2": k["adm_2"],
+            "notes": _ucdp_notes(k),
             "location": k["where_coordinates"],
             "latitude": lat[ok][keep],
             "longitude": lon[ok][keep],
@@ -382,7 +407,9 @@ def read_ucdp(
     result = ExportResult(events, rejected, provenance("ucdp", origin, layout, result_counts))
     result.unclassified = unclassified
     base = layout.replace("+xlsx", "")
-    result.provenance["layout_label"] = LAYOUTS[base] + (
-        ", read from an .xlsx workbook" if layout != base else ""
+    result.provenance["layout_label"] = (
+        LAYOUTS[base]
+        + (", US-style dates (MM/DD/YYYY hh:mm:ss)" if us_dates else "")
+        + (", read from an .xlsx workbook" if layout != base else "")
     )
     return result
