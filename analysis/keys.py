@@ -11,6 +11,7 @@ import ast
 import hashlib
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from analysis import paths
@@ -79,7 +80,8 @@ def declared_tables(code: str) -> tuple[str, ...] | None:
     return None if match is None else tuple(ast.literal_eval(match.group(1)))
 
 
-def _imports(source: str) -> set[str]:
+@lru_cache(maxsize=4096)  # by content: an edited file is parsed again
+def _imports(source: str) -> frozenset[str]:
     """Module names a source may import, anywhere in it. A pattern rather than a parse: it is
     many times faster, and a false match (an import-like line in a string) only adds a file
     to a key."""
@@ -95,9 +97,10 @@ def _imports(source: str) -> set[str]:
                 for part in listed.strip("()").split(",")
                 if part.strip()
             )
-    return found
+    return frozenset(found)
 
 
+@lru_cache(maxsize=4096)  # a build asks the same names many times
 def _module_file(root: Path, name: str) -> Path | None:
     base = root.joinpath(*name.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
