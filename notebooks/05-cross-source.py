@@ -16,7 +16,7 @@
 # (None: the project's data/processed; "en": English).
 PROCESSED = None
 LANG = "en"
-TABLES = ["incidents", "manifest", "events", "links", "aggregates"]
+TABLES = ["incidents", "manifest", "events", "links", "link_candidates", "aggregates"]
 
 # %%
 import pandas as pd
