@@ -59,6 +59,7 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "links": schemas.Links,
     "link_candidates": schemas.LinkCandidates,
 }
+EXPORT_ONLY = ("links", "link_candidates")
 PRIMARY_KEYS: dict[str, list[str]] = {
     "incidents": ["incident_id"],
     "claims": ["incident_id", "source_id", "victim_group", "outcome"],

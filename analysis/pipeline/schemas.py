@@ -137,12 +137,7 @@ class IncidentsRaw(_Base):
         nullable=True, required=False, str_length={"min_value": 2, "max_value": 250}
     )
 
-    @pa.dataframe_check(error="locality_note_fr is given exactly when locality_note is")
-    def _locality_note_fr(cls, df: pd.DataFrame) -> pd.Series:
-        if "locality_note" not in df or "locality_note_fr" not in df:
-            return pd.Series(True, index=df.index)
-        return df["locality_note"].isna() == df["locality_note_fr"].isna()
-
+    _locality_note_fr = _row_check("locality_note_fr_given")
     _not_future = _future_check("date_start", "date_end")
     _end_after_start = _row_check("date_order")
     _coords_together = _row_check("coordinates_together")

@@ -32,7 +32,10 @@ class RowCheck:
     test: Test  # True where a row breaks the rule
 
     def broken(self, frame: pd.DataFrame) -> pd.Series:
-        """True on the rows of ``frame`` that break the rule (never on missing values)."""
+        """True on the rows of ``frame`` that break the rule (never on missing values, nor when
+        an optional column is absent: whether it may be is the schema's business)."""
+        if not set(self.columns) <= set(frame.columns):
+            return pd.Series(False, index=frame.index)
         return self.test(frame[list(self.columns)]).fillna(False).astype(bool)
 
     def holds(self, frame: pd.DataFrame) -> pd.Series:
@@ -155,6 +158,12 @@ CHECKS: dict[str, RowCheck] = _registry(
         "date_note_fr is given exactly when date_note is",
         ("date_note", "date_note_fr"),
         lambda df: df["date_note"].isna() != df["date_note_fr"].isna(),
+    ),
+    RowCheck(
+        "locality_note_fr_given",
+        "locality_note_fr is given exactly when locality_note is",
+        ("locality_note", "locality_note_fr"),
+        lambda df: df["locality_note"].isna() != df["locality_note_fr"].isna(),
     ),
     RowCheck(
         "measure_outcome",
