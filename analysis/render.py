@@ -49,7 +49,12 @@ class State:
     def wrote(self, path: Path, key: str) -> None:
         if self.folder is not None:
             self.outputs[self.name(path)] = {"key": key, "sha256": keys.file_sha(path)}
-            atomic.write_text(self.folder / "state.json", json.dumps(self.outputs, indent=1))
+            self.save(durable=False)  # renamed into place now, flushed to disk by save()
+
+    def save(self, durable: bool = True) -> None:
+        if self.folder is not None:
+            text = json.dumps(self.outputs, indent=1)
+            atomic.write_text(self.folder / "state.json", text, durable)
 
     def run_files(self, lang: str, name: str) -> tuple[Path, Path]:
         folder = self.folder / "executed" / lang
@@ -96,6 +101,7 @@ def build_data(root: Path, processed: Path, state: State) -> int:
     key = keys.data_key(root)
     for path in data_outputs(processed):
         state.wrote(path, key)
+    state.save()
     return 0
 
 
@@ -314,6 +320,7 @@ def render(
     try:
         return build_pages(build, runner, engine, workers)
     finally:
+        build.state.save()
         if own:
             runner.close()
 

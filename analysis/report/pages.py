@@ -3,6 +3,7 @@ navigation. Used by the forked children and the reference engine alike (``analys
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,9 +28,12 @@ def edition_href(from_lang: str, to_lang: str, name: str) -> str:
     return f"{up}{folder}/{name}" if folder else f"{up}{name}"
 
 
+@functools.cache
 def environment(lang: str = i18n.SOURCE_LANGUAGE) -> jinja2.Environment:
     """Templates in ``lang``: ``{% trans %}`` and ``_()`` read the catalogue, ``L`` formats
-    numbers and dates (``L.range``, ``L.date``, ``L.month``)."""
+    numbers and dates (``L.range``, ``L.date``, ``L.month``). Made once per process (the fork
+    server makes each edition's, so children find the templates compiled); nothing changes it
+    after."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
@@ -137,6 +141,9 @@ def warm_up() -> None:
         ),
     ]
     exporter().from_notebook_node(nb, resources={"metadata": {"name": "warm-up"}})
+    for lang in i18n.LANGUAGES:
+        for template in TEMPLATES.glob("*.j2"):
+            environment(lang).get_template(template.name)
 
 
 def export_page(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from multiprocessing import forkserver
@@ -41,7 +42,7 @@ class Pool:
         os.environ.clear()
         os.environ.update(env)
         try:  # returns at once: the server imports while the build goes on
-            forkserver._forkserver._stop()
+            self.close()
             forkserver.ensure_running()
         finally:
             os.environ.clear()
@@ -78,7 +79,9 @@ class Pool:
             ours.close()
             child.join()
 
-    def close(self) -> None:
+    def close(self) -> None:  # at once: a clean exit would finalise every module it imported
+        if forkserver._forkserver._forkserver_pid is not None:
+            os.kill(forkserver._forkserver._forkserver_pid, signal.SIGKILL)
         forkserver._forkserver._stop()
 
 
