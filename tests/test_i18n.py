@@ -22,6 +22,7 @@ def test_numbers_ranges_and_dates_follow_each_language():
     assert fr.range(12, 12) == "12"
     assert en.date("2024-02-16") == "16 February 2024"
     assert fr.date("2024-02-16") == "16 février 2024"
+    assert fr.date("2018-01-01") == "1er janvier 2018" and en.date("2018-01-01") == "1 January 2018"
     assert en.month("2022-03-01") == "March 2022"
     assert fr.month("2022-03-01") == "mars 2022"
     assert en.quarter("2022-02-01") == "Q1 2022"

@@ -430,7 +430,7 @@ def test_the_briefing_line_gives_each_period_s_rate_and_links_to_the_page():
     assert line["rates"]["wagner"] == "0,0"  # the grade C incident is not a headline figure
     assert line["href"] == before_after.PAGE == "06-before-after-wagner.html"
     assert (paths.ROOT / "notebooks" / PAGE_SOURCE).exists()
-    assert line["when"]["before_wagner"] == "du 1 janvier 2021 au 30 novembre 2021"
+    assert line["when"]["before_wagner"] == "du 1er janvier 2021 au 30 novembre 2021"
 
 
 def test_without_the_dating_events_the_page_says_why_and_the_briefing_omits_its_line():

@@ -149,9 +149,15 @@ def reconciliation_table(
     )
     ev = events.set_index(["dataset", "event_id"])
     inc = incidents.set_index("incident_id")
+    # An incident as a reader names it: its place in this language and its month.
+    places = L.places(inc)
     rows = []
     for row in status.itertuples(index=False):
         incident = inc.loc[row.incident_id]
+        region = incident["region"] if incident["region"] != "Not stated" else None
+        place = places.loc[row.incident_id] or region
+        month = L.month(incident["date_start"])
+        name = f"{place}, {month}" if place else month
         lo, hi = incident["civilians_killed_min"], incident["civilians_killed_max"]
         curated_range = "–" if pd.isna(lo) else charts.fmt_range(int(lo), int(hi))
         if row.status == "linked":
@@ -190,7 +196,7 @@ def reconciliation_table(
             )
         rows.append(
             {
-                _("Incident"): row.incident_id,
+                _("Incident"): name,
                 _("Export"): row.dataset.upper(),
                 _("Found"): found if events_text == "–" else f"{found} ({events_text})",
                 _("Why, or nearest"): basis,

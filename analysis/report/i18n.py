@@ -178,8 +178,11 @@ class Locale:
 
     # -- dates ---------------------------------------------------------------------------
     def date(self, value) -> str:
-        """'16 February 2024' / '16 février 2024'."""
-        return babel.dates.format_date(_date(value), "d MMMM y", locale=self.lang)
+        """'16 February 2024' / '16 février 2024'; French writes the first of a month as an
+        ordinal, '1er janvier 2018'."""
+        day = _date(value)
+        text = babel.dates.format_date(day, "d MMMM y", locale=self.lang)
+        return "1er" + text[1:] if self.lang == "fr" and day.day == 1 else text
 
     def month(self, value) -> str:
         """'March 2022' / 'mars 2022' (stand-alone month name)."""

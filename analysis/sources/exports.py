@@ -68,12 +68,12 @@ REJECTED_COLUMNS = ["dataset", "file", "line", "event_id", "reason"]
 
 ATTRIBUTION = {
     "acled": (
-        "Armed Conflict Location & Event Data (ACLED); www.acleddata.com. Data accessed on "
-        "{accessed}. ACLED data are used under ACLED's Terms of Use and are not redistributed."
+        "Armed Conflict Location & Event Data (ACLED); www.acleddata.com. Data {accessed}. "
+        "ACLED data are used under ACLED's Terms of Use and are not redistributed."
     ),
     "ucdp": (
         "UCDP Georeferenced Event Dataset (GED) version {version}, Uppsala Conflict Data "
-        "Program, Uppsala University (ucdp.uu.se), licensed CC BY 4.0; accessed {accessed}. "
+        "Program, Uppsala University (ucdp.uu.se), licensed CC BY 4.0; data {accessed}. "
         "Cite Sundberg, Ralph and Erik Melander (2013), 'Introducing the UCDP Georeferenced "
         "Event Dataset', Journal of Peace Research 50(4), and the UCDP annual article for the "
         "release used (listed on ucdp.uu.se)."
@@ -266,7 +266,13 @@ def provenance(
         "columns_layout": layout,
         "version": version,
         "access_date": accessed,
-        "attribution": ATTRIBUTION[dataset].format(version=version, accessed=accessed),
+        "attribution": ATTRIBUTION[dataset].format(
+            version=version,
+            # A file with no access date (no .meta.json, no date in its name) says so in words.
+            accessed="access date not recorded"
+            if accessed == "unknown"
+            else f"accessed on {accessed}",
+        ),
     }
 
 
