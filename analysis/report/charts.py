@@ -422,22 +422,6 @@ def chart_title(fig: Figure) -> str:
     return suptitle or "chart"
 
 
-def figure_png(fig: Figure, alt: str | None = None, close: bool = True) -> bytes:
-    """PNG bytes with no timestamp or software tag, so rebuilds are byte-identical.
-
-    With ``alt``, the title and the alt text are embedded as the PNG's Title and Description,
-    so a downloaded file carries them.
-    """
-    metadata = {"Software": None}
-    if alt is not None:
-        metadata |= {"Title": chart_title(fig), "Description": alt}
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", metadata=metadata)
-    if close:
-        plt.close(fig)
-    return buffer.getvalue()
-
-
 def figure_svg(fig: Figure, alt: str, close: bool = True) -> bytes:
     """SVG bytes that are the same on every rebuild: no date, and ids from ``svg.hashsalt``
     (set in the project's matplotlibrc). Title and alt text become the SVG's title and
