@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import importlib
 import json
 import os
 import subprocess
 import sys
-import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 from analysis import atomic, keys, paths, plan
 from analysis.pipeline import manifest
 from analysis.report import i18n
-from analysis.report.notebooks import ENGINES, NotebookFailed, Page, discover, kernel_env
+from analysis.report.notebooks import Page, discover, kernel_env
 from analysis.report.pages import EXTRAS, footer_context
+from analysis.report.pool import JobFailed, Pool
 
 STORE = Path(".make")  # the build's record and the notebooks' stored runs
 REEXPORTED = " (exported from its stored run: what the notebook runs on is unchanged)"
@@ -105,8 +105,21 @@ def build_data(root: Path, processed: Path, state: State) -> int:
     return 0
 
 
-class Plan:
-    """Every page and extra file of every edition, with its keys and what to do with it."""
+@dataclass
+class Job:
+    """One child's work: a page in one edition (``page``), or the edition's ``EXTRAS`` (no
+    ``page``); the outputs it writes, their keys, and what the plan says to do."""
+
+    lang: str
+    page: Page | None
+    outputs: tuple[Path, ...]
+    want: plan.Want
+    action: str = plan.KEEP
+
+
+class Build:
+    """Every page and extra file of every edition (``only``: of these pages), with its keys
+    and what to do with it."""
 
     def __init__(self, root, processed, reports, state, languages=i18n.LANGUAGES, only=None):
         self.root, self.processed, self.reports, self.state = root, processed, reports, state
@@ -116,134 +129,64 @@ class Plan:
         tables = keys.table_hashes(processed)
         self.footer = footer_context(processed)
         shared = keys.shared_export(root, notebooks, self.footer)
-        self.wants, self.decisions = {}, {}
+        jobs: list[Job] = []
         for lang in self.languages:
+            folder = reports / i18n.FOLDERS[lang]
             for page, nb in zip(self.pages, notebooks, strict=True):
                 if only is None or page.name in only:
                     run = keys.run_key(root, nb, lang, tables)
                     want = plan.Want(run, keys.export_key(run, nb, shared), staged=True)
-                    self._add(self.target(page, lang), want, (lang, page.name))
+                    jobs.append(Job(lang, page, (folder / page.html_name,), want))
             extras = keys.extras_key(root, lang, shared, tables)
-            for name in EXTRAS:
-                self._add(self.folder(lang) / name, plan.Want(extras, extras))
-
-    def _add(self, path: Path, want: plan.Want, run=None) -> None:
-        self.wants[path] = want
-        self.decisions[path] = plan.decide(want, self.state.have(path, run))
-
-    def folder(self, lang: str) -> Path:
-        return self.reports / i18n.FOLDERS[lang]
-
-    def target(self, page: Page, lang: str) -> Path:
-        return self.folder(lang) / page.html_name
-
-    def action(self, path: Path) -> str:
-        return self.decisions[path].action if path in self.decisions else plan.KEEP
-
-    def page_jobs(self) -> list[tuple[Page, str, str]]:
-        jobs = [(p, lang) for lang in self.languages for p in self.pages]
-        jobs = [(p, lang, self.action(self.target(p, lang))) for p, lang in jobs]
-        return [job for job in jobs if job[2] != plan.KEEP]
-
-    def extras_jobs(self) -> list[str]:
-        stale = {
-            lang
-            for lang in self.languages
-            for name in EXTRAS
-            if self.action(self.folder(lang) / name) != plan.KEEP
+            outputs = tuple(folder / name for name in EXTRAS)
+            jobs.append(Job(lang, None, outputs, plan.Want(extras, extras)))
+        haves = {
+            path: state.have(path, job.page and (job.lang, job.page.name))
+            for job in jobs
+            for path in job.outputs
         }
-        return [lang for lang in self.languages if lang in stale]
-
-    def idle(self) -> bool:
-        return not self.page_jobs() and not self.extras_jobs()
+        self.decisions = plan.plan({p: j.want for j in jobs for p in j.outputs}, haves)
+        actions = plan.group(self.decisions, {i: job.outputs for i, job in enumerate(jobs)})
+        for i, job in enumerate(jobs):
+            job.action = actions[i]
+        # The extras first: the longest jobs start early.
+        self.todo = sorted((j for j in jobs if j.action != plan.KEEP), key=lambda j: bool(j.page))
 
     def explain(self) -> list[str]:
         return plan.explain({self.state.name(p): d for p, d in self.decisions.items()})
 
 
-_INLINE = threading.Lock()  # the reference engine exports one page at a time
-
-
-def run_kernel(page, processed, lang, key, nav, footer, root, progress=None):
-    """The reference engine's job: a fresh kernel (nbclient), then the export."""
-    from analysis.report.notebooks import execute_kernel, untranslated
-    from analysis.report.pages import export_page
-
-    nb = execute_kernel(page, processed, root, lang)
-    with _INLINE:
-        return export_page(nb, page, key, nav, footer, lang), None, untranslated(nb), None
-
-
-class Inline:
-    """The reference engine's stand-in for the fork server: jobs run in this process."""
-
-    def call(self, function: str, *args):
-        module, _, name = function.partition(":")
-        target = getattr(importlib.import_module(module), name)
-        if target is run_kernel:  # kernels run in parallel; exports one at a time
-            return target(*args)
-        with _INLINE:
-            return target(*args)
-
-    def close(self) -> None:
-        pass
-
-
-def build_pages(build: Plan, runner, engine: str, workers: int | None = None) -> int:
-    """Do the plan's jobs; returns the number of failed notebooks."""
-    from analysis.report.pool import RemoteError, WorkerDied
-
-    jobs, editions = build.page_jobs(), build.extras_jobs()
+def build_pages(build: Build, runner) -> int:
+    """Do the plan's jobs, each in a child of ``runner``; returns the number of failed
+    notebooks."""
     try:
         nav = runner.call("analysis.report.pages:navigations", build.pages, build.languages)
-    except (RemoteError, WorkerDied) as exc:
+    except JobFailed as exc:
         print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
         return len(build.pages)
-    workers = workers or max(1, min(len(jobs) + len(editions), 2 * (os.cpu_count() or 1) + 2))
+    workers = max(1, min(len(build.todo), 2 * (os.cpu_count() or 1) + 2))
     failures: list[str] = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        extra = {}
-        for lang in editions:
-            listed = [(p.html_name, nav[lang][1][p.name]) for p in build.pages]
-            key = build.wants[build.folder(lang) / "index.html"].export_key
-            args = (build.root, build.processed, nav[lang][0], build.footer, listed, key, lang)
-            extra[lang] = pool.submit(runner.call, "analysis.report.pages:extras", *args)
-        futures = {}
-        for page, lang, action in jobs:
-            common = (lang, build.wants[build.target(page, lang)].export_key, nav[lang][0])
-            if action == plan.EXPORT:
-                stored = build.state.run_files(lang, page.name)[1].read_text(encoding="utf-8")
-                call = ("analysis.report.notebooks:export_stored", stored, *common, build.footer)
-            elif engine == "nbclient":
-                call = ("analysis.render:run_kernel", build.processed, *common, build.footer)
-                call += (build.root,)
-            else:
-                call = ("analysis.report.notebooks:run_page", build.processed, *common)
-                call += (build.footer,)
-            futures[pool.submit(_job, runner, page, *call)] = (page, lang, action)
-        for future in concurrent.futures.as_completed(futures):
-            page, lang, action = futures[future]
-            try:
-                html, failure, missing, notebook = future.result()
-            except NotebookFailed as exc:
-                html, failure = None, str(exc)
+        futures = {pool.submit(_call, runner, build, job, nav): job for job in build.todo}
+        pages = [future for future, job in futures.items() if job.page]
+        for future in concurrent.futures.as_completed(pages):
+            job = futures[future]
+            html, failure, missing, run = future.result()
             if failure:
                 failures.append(failure)
                 continue
-            if notebook is not None:
-                run = build.wants[build.target(page, lang)].run_key
-                build.state.keep_run(lang, page.name, run, notebook)
-            _write(
-                build, build.target(page, lang), html.encode(), REEXPORTED * (action == plan.EXPORT)
-            )
+            if run is not None:
+                build.state.keep_run(job.lang, job.page.name, job.want.run_key, run)
+            how = REEXPORTED * (job.action == plan.EXPORT)
+            _write(build, job.outputs[0], html.encode(), job.want.export_key, how)
             for message in missing:
                 print(
-                    f"{page.notebook.name} ({lang}): not in the catalogue, shown in English: "
-                    f"{message[:70]!r} (run `make messages` and translate it)",
+                    f"{job.page.notebook.name} ({job.lang}): not in the catalogue, shown in "
+                    f"English: {message[:70]!r} (run `make messages` and translate it)",
                     file=sys.stderr,
                 )
         if failures:
-            for future in extra.values():
+            for future in futures:
                 future.cancel()
             failures = sorted(set(failures))  # a notebook fails alike in every edition
             print("\n" + "\n\n".join(failures), file=sys.stderr)
@@ -253,76 +196,68 @@ def build_pages(build: Plan, runner, engine: str, workers: int | None = None) ->
                 file=sys.stderr,
             )
             return len(failures)
-        for lang, future in extra.items():
-            try:
-                built = future.result()
-            except (RemoteError, WorkerDied) as exc:
-                print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
-                return 1
-            for name, content in built.items():
-                _write(build, build.folder(lang) / name, content)
+        for future, job in futures.items():
+            if job.page is None:
+                try:
+                    built = future.result()
+                except JobFailed as exc:
+                    print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
+                    return 1
+                for path, content in zip(job.outputs, built.values(), strict=True):
+                    _write(build, path, content, job.want.export_key)
     return 0
 
 
-def _job(runner, page: Page, function: str, *args):
-    """A page's job; a process that failed is named by its page."""
-    from analysis.report.pool import RemoteError, WorkerDied
-
+def _call(runner, build: Build, job: Job, nav: dict):
+    """``job`` in a child: an edition's extras (``{name: bytes}``), or a page's ``(html,
+    failure, untranslated messages, the run to store)``, its failure named by its notebook."""
+    menu, titles = nav[job.lang]
+    common = (job.lang, job.want.export_key, menu, build.footer)
+    if job.page is None:
+        listed = [(p.html_name, titles[p.name]) for p in build.pages]
+        args = (build.root, build.processed, menu, build.footer, listed, job.want.export_key)
+        return runner.call("analysis.report.pages:extras", *args, job.lang)
     try:
-        return runner.call(function, page, *args)
-    except WorkerDied as exc:
-        where = "" if exc.last_progress is None else f" in cell {exc.last_progress}"
-        raise NotebookFailed(
-            page, f"notebook {page.notebook.name} failed{where}\n  DeadKernelError: {exc}"
-        ) from None
-    except RemoteError as exc:
-        raise NotebookFailed(
-            page, f"{page.notebook.name}: {exc.ename}: {exc}\n{exc.remote_traceback}"
-        ) from None
+        if job.action == plan.EXPORT:
+            run = build.state.run_files(job.lang, job.page.name)[1].read_text(encoding="utf-8")
+            return runner.call("analysis.report.notebooks:export_stored", job.page, run, *common)
+        return runner.call("analysis.report.notebooks:run_page", job.page, build.processed, *common)
+    except JobFailed as exc:
+        return None, failure(job.page, exc), [], None
 
 
-def _write(build: Plan, target: Path, content: bytes, how: str = "") -> None:
+def failure(page: Page, exc: JobFailed) -> str:
+    """A page's failed job, named by its notebook (and the cell its child died in)."""
+    if not exc.died:
+        return f"{page.notebook.name}: {exc}"
+    where = "" if exc.progress is None else f" in cell {exc.progress}"
+    return f"notebook {page.notebook.name} failed{where}\n  DeadKernelError: {exc}"
+
+
+def _write(build: Build, target: Path, content: bytes, key: str, how: str = "") -> None:
     if target.suffix == ".html":
         atomic.fault_point(f"render: writing {target.name}")
     atomic.write_bytes(target, content)
-    build.state.wrote(target, build.wants[target].export_key)
+    build.state.wrote(target, key)
     print(f"reports/{target.relative_to(build.reports).as_posix()}: built{how}", flush=True)
 
 
-def start(engine: str, root: Path):
-    if engine == "nbclient":
-        return Inline()
-    from analysis.report.pool import Pool
-
-    return Pool(kernel_env(root))
-
-
 def render(
-    root,
-    processed,
-    reports,
-    only=None,
-    workers=None,
-    engine="fork",
-    store=None,
-    languages=i18n.LANGUAGES,
-    runner=None,
+    root, processed, reports, only=None, store=None, languages=i18n.LANGUAGES, runner=None
 ) -> int:
-    """Build what the plan says of the pages (``engine``: ``fork`` or ``nbclient``). Without
-    ``store`` nothing is on record, so every page is built. Returns the failed notebooks."""
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
-    build = Plan(root, processed, reports, State(root, store), languages, only)
-    if build.idle():
+    """Build what the plan says of the pages, in children of ``runner`` (a fork server of its
+    own if None). Without ``store`` nothing is on record, so every page is built. Returns the
+    number of failed notebooks."""
+    build = Build(root, processed, reports, State(root, store), languages, only)
+    if not build.todo:
         return 0
-    own = runner is None
-    runner = start(engine, root) if own else runner
+    pool = runner or Pool(kernel_env(root))
     try:
-        return build_pages(build, runner, engine, workers)
+        return build_pages(build, pool)
     finally:
         build.state.save()
-        if own:
-            runner.close()
+        if runner is None:
+            pool.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -331,7 +266,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--processed", type=Path, default=None)
     parser.add_argument("--reports", type=Path, default=None)
     parser.add_argument("--only", nargs="*", help="notebook names to consider (default: all)")
-    parser.add_argument("--engine", choices=ENGINES, default="fork")
     parser.add_argument("--data-only", action="store_true", help="stop after data/processed")
     parser.add_argument("--explain", action="store_true", help="say what would be done, and why")
     args = parser.parse_args(argv)
@@ -345,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.explain:
             lines = plan.explain({state.name(p): d for p, d in data.items()})
             if not args.data_only and (processed / "manifest.json").exists():
-                lines += Plan(root, processed, reports, state, only=only).explain()
+                lines += Build(root, processed, reports, state, only=only).explain()
             print("\n".join(lines))
             return 0
         runner = None
@@ -353,24 +287,16 @@ def main(argv: list[str] | None = None) -> int:
             # The fork server imports while the data step runs, if there is work ahead.
             pending = any(d.action != plan.KEEP for d in data.values())
             if not args.data_only and (
-                pending or not Plan(root, processed, reports, state, only=only).idle()
+                pending or Build(root, processed, reports, state, only=only).todo
             ):
-                runner = start(args.engine, root)
+                runner = Pool(kernel_env(root))
             code = build_data(root, processed, state)
             if code or args.data_only:
                 return code
             # Before: never pages from stale data. After: a build only reads data/raw, so a
             # difference means it was edited during the build.
             manifest.verify_inputs(processed, root)
-            failed = render(
-                root,
-                processed,
-                reports,
-                only,
-                engine=args.engine,
-                store=root / STORE,
-                runner=runner,
-            )
+            failed = render(root, processed, reports, only, store=root / STORE, runner=runner)
             manifest.verify_inputs(processed, root)
         except manifest.InputsChangedError as exc:
             print(f"make report: {exc}", file=sys.stderr)

@@ -252,7 +252,7 @@ def processed_stub(folder: Path, names: list[str]) -> Path:
 
 def test_every_page_index_appendix_methodology_and_csv_of_both_editions_is_planned(tmp_path):
     processed = processed_stub(tmp_path / "processed", ["incidents.parquet", "claims.parquet"])
-    build = render.Plan(
+    build = render.Build(
         ROOT, processed, tmp_path / "reports", render.State(ROOT, None), ("en", "fr")
     )
     notebooks = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.py"))
@@ -264,6 +264,8 @@ def test_every_page_index_appendix_methodology_and_csv_of_both_editions_is_plann
     planned = {str(p.relative_to(tmp_path / "reports")) for p in build.decisions}
     assert planned == expected
     assert all(d.action == RUN for d in build.decisions.values())  # nothing on record
+    assert len(build.todo) == 2 * (len(notebooks) + 1)  # the pages and extras of each edition
+    assert all(job.action == RUN for job in build.todo)
 
 
 def test_every_processed_file_is_planned_and_a_deleted_one_reruns_the_data_step(tmp_path):

@@ -1,18 +1,20 @@
-"""Notebooks become self-contained, reproducible HTML through either engine: children forked
-from the fork server (the default) and a fresh nbclient kernel per notebook (the reference)."""
+"""Notebooks become self-contained, reproducible HTML, each run in a child of the fork server;
+the pages equal those of a fresh Jupyter kernel per notebook (nbclient, the oracle here)."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from analysis import clean, render
-from analysis.report import notebooks, pagescript
-from analysis.report.pool import Pool
+from analysis.report import i18n, notebooks, pages, pagescript
+from analysis.report.pool import JobFailed, Pool
 from tests.conftest import FIXTURES, ROOT
 
 pytestmark = pytest.mark.slow
@@ -48,24 +50,70 @@ def _files(folder: Path) -> dict[str, bytes]:
     }
 
 
+def executed_in_a_kernel(page, processed, lang="en", root=ROOT):
+    """The oracle: the notebook prepared as the build prepares it, run in a fresh Jupyter
+    kernel of its own by nbclient, inputs removed as the build removes them."""
+    from jupyter_client.manager import KernelManager
+    from nbclient import NotebookClient
+
+    nb, at = notebooks.prepare(page, processed, lang)
+    # Unix sockets in a private folder: kernels started at once cannot race for a TCP port.
+    with tempfile.TemporaryDirectory(prefix="mali-kernel-") as sockets:
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
+        NotebookClient(
+            nb,
+            km=km,
+            timeout=notebooks.CELL_TIMEOUT,
+            resources={"metadata": {"path": str(page.notebook.parent)}},
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        ).execute(env=notebooks.kernel_env(root))
+    notebooks.untranslated(nb)
+    del nb.cells[at - 1 : at + 1]
+    return nb
+
+
+def kernel_page(page, processed):
+    return pages.export_page(executed_in_a_kernel(page, processed), page, "0" * 64, [], FOOTER)
+
+
+def kernel_pages(root: Path, processed: Path, reports: Path, store: Path) -> dict[str, bytes]:
+    """Every notebook page of both editions from a kernel per notebook, exported with the
+    keys the build recorded for them; by path under ``reports``."""
+    found = notebooks.discover(root / "notebooks")
+    jobs = [(page, lang) for lang in ("en", "fr") for page in found]
+
+    def run(job):
+        return executed_in_a_kernel(job[0], processed, job[1], root)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        runs = list(pool.map(run, jobs))
+    nav, footer = pages.navigations(found, ("en", "fr")), pages.footer_context(processed)
+    state = render.State(root, store)
+    built = {}
+    for (page, lang), nb in zip(jobs, runs, strict=True):
+        path = reports / i18n.FOLDERS[lang] / page.html_name
+        key = state.outputs[state.name(path)]["key"]
+        html = pages.export_page(nb, page, key, nav[lang][0], footer, lang)
+        built[str(path.relative_to(reports))] = html.encode()
+    return built
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    """The fixture's data built; both editions rendered by the reference engine and by the
-    fork server (keeping its runs in a store)."""
+    """The fixture's data built; both editions rendered by the fork server (keeping its runs
+    in a store)."""
     tmp = tmp_path_factory.mktemp("render")
     root = project_copy(tmp)
     processed = processed_from(FIXTURES / "curated", tmp / "processed")
-    reference = tmp / "nbclient"
-    assert render.render(root, processed, reference, engine="nbclient") == 0
     reports = tmp / "reports"
     environ = dict(os.environ)
     assert render.render(root, processed, reports, store=tmp / "store") == 0
     # Children get their environment explicitly; the renderer's own is untouched.
     assert dict(os.environ) == environ
-    return root, processed, reports, _files(reference), tmp / "store"
+    return root, processed, reports, _files(reports), tmp / "store"
 
 
-def pages(reports: Path) -> dict[str, str]:
+def html_pages(reports: Path) -> dict[str, str]:
     """Every page of both editions, named by its path under reports/ (fr/index.html)."""
     return {
         str(p.relative_to(reports)): p.read_text(encoding="utf-8")
@@ -81,11 +129,14 @@ def test_every_notebook_becomes_a_page_plus_index_appendix_methodology_and_csv(s
     assert names == expected | {f"fr/{name}" for name in expected}
 
 
-def test_both_engines_give_the_same_bytes_and_so_do_stored_runs(site, capsys):
-    """Every file of both editions, by children of the fork server as by a fresh kernel per
-    notebook; then again from the stored runs (no cell run) after every page was deleted."""
+def test_pages_equal_a_kernel_per_notebook_and_so_do_stored_runs(site, capsys):
+    """Every notebook page of both editions, by children of the fork server as by a fresh
+    kernel per notebook; then every file again from the stored runs (no cell run) after every
+    page was deleted."""
     root, processed, reports, expected, store = site
-    assert _files(reports) == expected
+    oracle = kernel_pages(root, processed, reports, store)
+    assert len(oracle) == 2 * len(notebooks.discover(root / "notebooks"))
+    assert {name: expected[name] for name in oracle} == oracle
     capsys.readouterr()
     shutil.rmtree(reports)
     assert render.render(root, processed, reports, store=store) == 0
@@ -110,7 +161,7 @@ def test_pages_are_self_contained(site):
 
     Links (<a href>) to sources are allowed: following one is the reader's choice.
     """
-    for name, html in pages(site[2]).items():
+    for name, html in html_pages(site[2]).items():
         own = f"<script>{pagescript.script()}</script>"  # one script, allowed by its hash
         assert html.count(own) == 1 and pagescript.csp_hash(pagescript.script()) in html
         html = html.replace(own, "")
@@ -125,7 +176,7 @@ def test_pages_are_self_contained(site):
 
 def test_at_least_four_charts_each_with_alt_text(site):
     imgs = []
-    for html in pages(site[2]).values():
+    for html in html_pages(site[2]).values():
         imgs += re.findall(r"<img [^>]*>", html)
     assert len(imgs) >= 4
     for tag in imgs:
@@ -135,19 +186,19 @@ def test_at_least_four_charts_each_with_alt_text(site):
 
 
 def test_index_states_ranges_and_grades(site):
-    index = pages(site[2])["index.html"]
+    index = html_pages(site[2])["index.html"]
     assert "326–529" in index  # grades A and B: 300+12+14 to 500+15+14
     assert "328–531" in index  # all grades
     assert "grades A and B" in index
     assert "March 2022" in index
-    french = pages(site[2])["fr/index.html"]
+    french = html_pages(site[2])["fr/index.html"]
     assert "326–529" in french and "328–531" in french
     assert "niveaux de preuve A et B" in french
     assert "mars 2022" in french
 
 
 def test_code_is_hidden(site):
-    html = pages(site[2])["02-casualties-over-time.html"]
+    html = html_pages(site[2])["02-casualties-over-time.html"]
     assert "import" not in re.sub(r"<[^>]+>", "", html).split("Question")[0]
     assert "metrics.monthly_range" not in html
 
@@ -170,7 +221,7 @@ def test_cross_source_page_with_exports(tmp_path):
 
 
 def test_cross_source_page_without_exports_says_how_to_add_one(site):
-    page = pages(site[2])["05-cross-source.html"]
+    page = html_pages(site[2])["05-cross-source.html"]
     assert "No ACLED or UCDP export was present" in page
     assert "data/raw/acled/" in page
 
@@ -189,8 +240,11 @@ def pool():
 
 def run_forked(pool, page, processed, lang="en"):
     """A page from a child of the fork server: ``(html, failure, untranslated, run)``."""
-    args = (processed, lang, "0" * 64, [], FOOTER)
-    return render._job(pool, page, "analysis.report.notebooks:run_page", *args)
+    args = (page, processed, lang, "0" * 64, [], FOOTER)
+    try:
+        return pool.call("analysis.report.notebooks:run_page", *args)
+    except JobFailed as exc:
+        return None, render.failure(page, exc), [], None
 
 
 KERNEL_FEATURES = """# %% [markdown]
@@ -250,7 +304,7 @@ def test_kernel_outputs_are_reproduced_exactly(tmp_path, pool):
     notebook.parent.mkdir()
     notebook.write_text(KERNEL_FEATURES, encoding="utf-8")
     page = notebooks.Page(notebook)
-    reference = render.run_kernel(page, tmp_path, "en", "0" * 64, [], FOOTER, ROOT)[0]
+    reference = kernel_page(page, tmp_path)
     forked, failure, _, _ = run_forked(pool, page, tmp_path)
     assert failure is None
     assert "to stdout 1" in reference and "to stderr" in reference and "0 1 2" in reference
@@ -289,9 +343,7 @@ def test_a_child_that_dies_names_its_notebook_and_cell(tmp_path, pool):
         HEAD + "# %%\nx = 1\n\n# %%\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
         encoding="utf-8",
     )
-    with pytest.raises(notebooks.NotebookFailed) as info:
-        run_forked(pool, notebooks.Page(notebook), tmp_path)
-    message = str(info.value)
+    message = run_forked(pool, notebooks.Page(notebook), tmp_path)[1]
     assert message.startswith("notebook 08-dies.py failed in cell 3"), message
     assert "ended without a result" in message
 
@@ -318,23 +370,17 @@ print("clean")
 )
 
 
-@pytest.mark.parametrize("engine", notebooks.ENGINES)
-def test_a_notebook_cannot_see_the_user_s_credentials(tmp_path, monkeypatch, engine):
+def test_a_notebook_cannot_see_the_user_s_credentials(tmp_path, monkeypatch):
     """A user who exported credentials for `make fetch-*` does not hand them to notebooks;
     the fork server forks from one thread (native pools started no others)."""
     monkeypatch.setenv("ACLED_PASSWORD", "fake-credential")
     monkeypatch.setenv("UCDP_TOKEN", "fake-credential")
     notebook = tmp_path / "07-probe.py"
     notebook.write_text(PROBE, encoding="utf-8")
-    page = notebooks.Page(notebook)
-    if engine == "nbclient":
-        html = render.run_kernel(page, tmp_path, "en", "0" * 64, [], FOOTER, ROOT)[0]
-    else:
-        forked = Pool(notebooks.kernel_env(ROOT))  # started with the credentials exported
-        try:
-            html, failure, _, _ = run_forked(forked, page, tmp_path)
-        finally:
-            forked.close()
-        assert failure is None, failure
-        assert "forked" in html
-    assert "clean" in html
+    forked = Pool(notebooks.kernel_env(ROOT))  # started with the credentials exported
+    try:
+        html, failure, _, _ = run_forked(forked, notebooks.Page(notebook), tmp_path)
+    finally:
+        forked.close()
+    assert failure is None, failure
+    assert "forked" in html and "clean" in html

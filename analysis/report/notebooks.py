@@ -1,21 +1,17 @@
-"""Run one notebook, as the renderer's two engines do; what a notebook gets and gives back.
+"""One notebook's run in a forked child, and what a notebook gets and gives back.
 
 A notebook gets its inputs in a cell injected after its ``parameters`` cell: ``PROCESSED`` (the
 folder of validated tables) and ``LANG`` (the edition). Its markdown is translated through the
 catalogue before it runs; both cells are removed before export. Its process gets an
-allow-listed environment (``kernel_env``), never the user's whole one. The engines:
-
-- ``fork`` (default): ``analysis.render`` runs ``run_page`` in a child forked from a process that
-  imported the heavy modules once; ``analysis.report.worker`` runs the cells;
-- ``nbclient``: a fresh kernel per notebook (``execute_kernel``), the reference.
-
-docs/architecture.md explains the build.
+allow-listed environment (``kernel_env``), never the user's whole one. ``analysis.render``
+calls ``run_page`` (or ``export_stored``) in a child forked from the warm fork server
+(``analysis.report.pool``); ``analysis.report.worker`` runs the cells. docs/architecture.md
+explains the build.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +26,6 @@ if TYPE_CHECKING:
 CELL_TIMEOUT = 600
 PARAMETERS_TAG = "parameters"
 INJECTED_ID = "injected-inputs"
-ENGINES = ("fork", "nbclient")
 # What a notebook's process sees of the user's environment: nothing else (no credentials).
 ALLOWED = {"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "TERM", "USER", "LOGNAME"}
 ALLOWED_PREFIXES = ("LC_", "MALI_")
@@ -42,6 +37,9 @@ THREADS = {
     "MKL_NUM_THREADS": "1",
     "ARROW_IO_THREADS": "1",
     "JE_ARROW_MALLOC_CONF": "background_thread:false",
+    # The kernel's debugger support (debugpy), imported by the fork server, would otherwise
+    # warn on stderr that Python's frozen modules are in use.
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",
 }
 
 
@@ -103,18 +101,6 @@ def load_notebook(page: Page, lang: str = i18n.SOURCE_LANGUAGE) -> nbformat.Note
     return nb
 
 
-def parameters_index(nb: nbformat.NotebookNode, page: Page) -> int:
-    """Position of the cell tagged ``parameters``; every notebook must have exactly one."""
-    found = [i for i, cell in enumerate(nb.cells) if is_parameters(cell)]
-    if len(found) != 1:
-        raise NotebookFailed(
-            page,
-            f"{page.notebook.name}: needs exactly one cell tagged {PARAMETERS_TAG!r} (found "
-            f"{len(found)}); the renderer passes the notebook its inputs after that cell",
-        )
-    return found[0]
-
-
 def kernel_env(root: Path) -> dict[str, str]:
     """A notebook process's environment: the allow-listed variables, fixed hashing, the house
     chart style, the checkout's code, one thread per native pool."""
@@ -132,15 +118,6 @@ def kernel_env(root: Path) -> dict[str, str]:
     return env
 
 
-class CellFailed(Exception):
-    """A cell raised: the exception's type name and message, as a kernel reports them."""
-
-    def __init__(self, ename: str, evalue: str):
-        self.ename = ename
-        self.evalue = evalue
-        super().__init__(f"{ename}: {evalue}")
-
-
 # A build holds a notebook to the tables it declares (``analysis.report.data.DECLARED``).
 DECLARE = (
     "if 'TABLES' in globals():\n"
@@ -152,30 +129,26 @@ DECLARE = (
 def prepare(
     page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE
 ) -> tuple[nbformat.NotebookNode, int]:
-    """The notebook in ``lang`` with its inputs injected after its parameters cell, and where
-    they are."""
+    """The notebook in ``lang`` with its inputs injected after its parameters cell (every
+    notebook has exactly one), and where they are."""
     import nbformat
 
     nb = load_notebook(page, lang)
-    at = parameters_index(nb, page) + 1
-    nb.cells.insert(
-        at,
-        nbformat.v4.new_code_cell(
-            f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}\n{DECLARE}", id=INJECTED_ID
-        ),
-    )
-    return nb, at
+    found = [i for i, cell in enumerate(nb.cells) if is_parameters(cell)]
+    if len(found) != 1:
+        raise NotebookFailed(
+            page,
+            f"{page.notebook.name}: needs exactly one cell tagged {PARAMETERS_TAG!r} (found "
+            f"{len(found)}); the renderer passes the notebook its inputs after that cell",
+        )
+    inputs = f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}\n{DECLARE}"
+    nb.cells.insert(found[0] + 1, nbformat.v4.new_code_cell(inputs, id=INJECTED_ID))
+    return nb, found[0] + 1
 
 
 def untranslated(nb: nbformat.NotebookNode) -> list[str]:
     """Take out the list of messages the catalogue lacked (they were shown in English)."""
     return nb.metadata.pop("untranslated", [])
-
-
-def strip_inputs(nb: nbformat.NotebookNode, at: int) -> nbformat.NotebookNode:
-    """Remove the parameters and injected cells: the page shows content only."""
-    del nb.cells[at - 1 : at + 1]
-    return nb
 
 
 def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
@@ -185,38 +158,35 @@ def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
     return sum(1 for cell in nb.cells[:index] if cell.get("id") != INJECTED_ID)
 
 
-def _run(page: Page, processed: Path, lang: str, progress=None):
-    """In a forked child: run the notebook's cells. Returns the notebook, where its inputs
-    were injected, and the failure message (or None)."""
-    from analysis.report import worker
-
-    try:
-        nb, at = prepare(page, processed, lang)
-    except NotebookFailed as exc:
-        return None, 0, str(exc)
-
-    def tell(index: int) -> None:
-        if progress:
-            progress(cell_number(nb, index))
-
-    nb, failure = worker.run_notebook(nb, str(page.notebook.parent), tell)
-    if failure:
-        return nb, at, describe_failure(page, nb, CellFailed(*failure))
-    return nb, at, None
+def describe_failure(page: Page, nb: nbformat.NotebookNode, index: int, ename, evalue) -> str:
+    """One screen: notebook, cell number and first line, and the error itself."""
+    code = nb.cells[index].source.strip().splitlines()
+    return (
+        f"notebook {page.notebook.name} failed\n"
+        f"  in cell {cell_number(nb, index)} (code cell starting: {code[0][:80] if code else ''!r})"
+        f"\n  {ename}: {textwrap.shorten(str(evalue), 600)}"
+    )
 
 
 def run_page(page: Page, processed: Path, lang: str, key, nav, footer, progress=None):
     """In a forked child: run the notebook in ``lang`` and export its page. ``(html, None,
-    untranslated messages, executed notebook as JSON)`` or ``(None, failure, [], None)``."""
+    untranslated messages, executed notebook as JSON)`` or ``(None, failure, [], None)``;
+    ``progress`` is told the number of each cell before it runs."""
     import nbformat
 
+    from analysis.report import worker
     from analysis.report.pages import export_page
 
-    nb, at, failure = _run(page, processed, lang, progress)
+    try:
+        nb, at = prepare(page, processed, lang)
+    except NotebookFailed as exc:
+        return None, str(exc), [], None
+    tell = (lambda index: progress(cell_number(nb, index))) if progress else None
+    nb, failure = worker.run_notebook(nb, str(page.notebook.parent), tell)
     if failure:
-        return None, failure, [], None
+        return None, describe_failure(page, nb, *failure), [], None
     missing = untranslated(nb)
-    nb = strip_inputs(nb, at)
+    del nb.cells[at - 1 : at + 1]  # the parameters and the inputs: the page shows content only
     return export_page(nb, page, key, nav, footer, lang), None, missing, nbformat.writes(nb)
 
 
@@ -240,61 +210,3 @@ def export_stored(page: Page, stored: str, lang: str, key, nav, footer, progress
     nb.metadata["language_info"] = run.metadata.get("language_info", {})
     missing = untranslated(nb)
     return export_page(nb, page, key, nav, footer, lang), None, missing, None
-
-
-def execute_kernel(
-    page: Page, processed: Path, root: Path = paths.ROOT, lang: str = i18n.SOURCE_LANGUAGE
-) -> nbformat.NotebookNode:
-    """Run a notebook on ``processed`` in a fresh kernel (nbclient), building the ``lang``
-    edition: the reference engine. ``nb.metadata["untranslated"]`` lists the messages the
-    catalogue lacked."""
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    nb, at = prepare(page, processed, lang)
-    # Kernels talk to this process over Unix sockets in a private folder, not TCP: several
-    # kernels started at once could otherwise pick the same free port ("Address already in
-    # use"), and no port is opened at all.
-    with tempfile.TemporaryDirectory(prefix="mali-kernel-") as sockets:
-        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
-        client = NotebookClient(
-            nb,
-            km=km,
-            kernel_name="python3",
-            timeout=CELL_TIMEOUT,
-            resources={"metadata": {"path": str(page.notebook.parent)}},
-            allow_errors=False,
-            # Kernel warnings (e.g. on shutdown) would be noise in every build log; errors
-            # still print.
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
-        )
-        try:
-            client.execute(env=kernel_env(root))
-        except CellExecutionError as exc:
-            raise NotebookFailed(page, describe_failure(page, nb, exc)) from None
-        except Exception as exc:  # kernel died, timeout, ...
-            raise NotebookFailed(
-                page, f"{page.notebook.name}: {type(exc).__name__}: {exc}"
-            ) from None
-    # The page shows content only: the same bytes whatever folder the inputs came from.
-    return strip_inputs(nb, at)
-
-
-def describe_failure(page: Page, nb: nbformat.NotebookNode, exc: Exception) -> str:
-    """One screen: notebook, cell number and first lines, and the error itself."""
-    failed = None
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            if output.get("output_type") == "error":
-                failed = cell
-    lines = [f"notebook {page.notebook.name} failed"]
-    if failed is not None:
-        # Numbered as in the notebook file: the injected cell does not count.
-        number = [c for c in nb.cells if c.get("id") != INJECTED_ID].index(failed)
-        code = failed.source.strip().splitlines()
-        lines.append(f"  in cell {number} (code cell starting: {code[0][:80] if code else ''!r})")
-    ename = getattr(exc, "ename", "Error")
-    evalue = getattr(exc, "evalue", str(exc))
-    lines.append(f"  {ename}: {textwrap.shorten(str(evalue), 600)}")
-    return "\n".join(lines)

@@ -1,5 +1,9 @@
 """Children forked from one warm process, with the standard library: ``multiprocessing``'s fork
-server imports ``analysis.report.warm`` once and forks a child per job (docs/architecture.md)."""
+server imports ``analysis.report.warm`` once and forks a child per job (docs/architecture.md).
+
+A job is a ``Process`` and a ``Pipe`` rather than a ``concurrent.futures`` pool: the parent reads
+the child's progress as it comes, and a child that dies or falls silent is killed and reported
+alone, with the last progress it sent, while the other jobs go on."""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import importlib
 import multiprocessing
 import os
 import signal
-import sys
 import traceback
 from multiprocessing import forkserver
 from typing import Any
@@ -15,19 +18,13 @@ from typing import Any
 from analysis.report.notebooks import CELL_TIMEOUT
 
 
-class WorkerDied(Exception):
-    """The child running a job ended without a result (crash, kill, or timeout)."""
+class JobFailed(Exception):
+    """A job raised in its child (the message ends with the child's traceback), or its child
+    ended without a result (``died``: a crash, a kill, or silence for the timeout);
+    ``progress`` is the last progress it sent."""
 
-    def __init__(self, message: str, last_progress: Any = None):
-        self.last_progress = last_progress
-        super().__init__(message)
-
-
-class RemoteError(Exception):
-    """A job raised in its child; ``ename`` and ``remote_traceback`` describe it."""
-
-    def __init__(self, ename: str, message: str, remote_traceback: str):
-        self.ename, self.remote_traceback = ename, remote_traceback
+    def __init__(self, message: str, progress: Any = None, died: bool = False):
+        self.progress, self.died = progress, died
         super().__init__(message)
 
 
@@ -49,10 +46,10 @@ class Pool:
             os.environ.update(saved)
 
     def call(self, function: str, *args: Any, timeout: float = CELL_TIMEOUT):
-        """``module:function(*args, progress=...)`` in a new child: its result, or
-        ``RemoteError`` (it raised) or ``WorkerDied`` (it died, or was silent ``timeout`` s)."""
+        """``module:function(*args, progress=...)`` in a new child: its result, or ``JobFailed``
+        (it raised, it died, or it sent nothing for ``timeout`` seconds)."""
         if forkserver._forkserver._forkserver_pid is None:  # never restarted with os.environ
-            raise WorkerDied("the fork server was stopped")
+            raise JobFailed("the fork server was stopped", died=True)
         ours, theirs = self.context.Pipe(duplex=False)
         child = self.context.Process(target=_child, args=(theirs, function, args, self.env))
         child.start()
@@ -62,19 +59,18 @@ class Pool:
             while True:
                 if not ours.poll(timeout):
                     child.kill()
-                    raise WorkerDied(
-                        f"no progress for {timeout:.0f} s (a cell timed out)", progress
-                    )
+                    message = f"no progress for {timeout:.0f} s (a cell timed out)"
+                    raise JobFailed(message, progress, died=True)
                 try:
-                    kind, *value = ours.recv()
+                    kind, value = ours.recv()
                 except EOFError:
-                    raise WorkerDied("its process ended without a result", progress) from None
-                if kind == "progress":
-                    progress = value[0]
-                elif kind == "ok":
-                    return value[0]
-                else:
-                    raise RemoteError(*value)
+                    message = "its process ended without a result"
+                    raise JobFailed(message, progress, died=True) from None
+                if kind == "ok":
+                    return value
+                if kind == "error":
+                    raise JobFailed(value, progress)
+                progress = value
         finally:
             ours.close()
             child.join()
@@ -89,13 +85,13 @@ def _child(conn, function: str, args: tuple, env: dict[str, str]) -> None:
     os.environ.clear()
     os.environ.update(env)
     try:
-        if "numpy" in sys.modules:  # a fresh kernel has its own random state
-            importlib.import_module("numpy").random.seed()
+        numpy = importlib.import_module("numpy")  # imported by the server
+        numpy.random.seed()  # a fresh kernel has its own random state
         module, _, name = function.partition(":")
         target = getattr(importlib.import_module(module), name)
-        result = target(*args, progress=lambda value: conn.send(("progress", value)))
-        conn.send(("ok", result))
+        conn.send(("ok", target(*args, progress=lambda value: conn.send(("progress", value)))))
     except BaseException as exc:  # everything goes back to the renderer
-        conn.send(("error", type(exc).__name__, str(exc), traceback.format_exc(limit=20)))
+        trace = traceback.format_exc(limit=20)
+        conn.send(("error", f"{type(exc).__name__}: {exc}\n{trace}"))
     finally:
         conn.close()

@@ -11,6 +11,9 @@ import analysis.report
 for _name in (
     *("numpy", "pandas", "pyarrow.parquet", "pandas.io.parquet", "matplotlib.pyplot"),
     *("jinja2", "nbformat", "nbclient", "nbconvert", "jupytext", "ipykernel.ipkernel"),
+    # The in-process kernel each child starts (analysis.report.worker), and what it imports
+    # when it starts: its debugger support and psutil (to list the network interfaces).
+    *("ipykernel.inprocess", "ipykernel.inprocess.ipkernel", "ipykernel.debugger", "psutil"),
     *(
         m.name
         for m in pkgutil.iter_modules(analysis.report.__path__, "analysis.report.")
@@ -29,7 +32,3 @@ with contextlib.suppress(Exception):
         i18n.get(_lang).range(1000, 2000)
         i18n.get(_lang).month("2022-03-01")
     pages.warm_up()
-
-from analysis.report import worker  # noqa: E402
-
-worker.make_shell()
