@@ -21,7 +21,7 @@ PACKAGE_DATA = {"analysis/report/i18n.py": ("analysis/report/locale",)}
 # What shapes a page's file but not a notebook's run.
 TEMPLATES = "analysis/report/templates"
 # The modules that run a notebook (a change to them runs every notebook again).
-RUNNERS = "from analysis.report import notebooks, worker, warm"
+RUNNERS = "from analysis.report import notebooks, warm"
 # The code that builds an edition's index, appendix, methodology and incident table.
 EXTRAS_CODE = "from analysis.report import briefing, export, pages, data"
 DATA_CODE = "import analysis.clean"
@@ -35,7 +35,7 @@ DATA_INPUTS = (
     "data/RELEASES.md",
 )
 TOOLCHAIN = ("uv.lock", "matplotlibrc")
-_CELL = re.compile(r"^# %%(.*)$", re.MULTILINE)
+_CELL = re.compile(r"^(?=# %%)", re.MULTILINE)  # where each cell starts
 _IMPORT = re.compile(
     r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)|import[ \t]+([^\n]+))",
     re.MULTILINE,
@@ -65,10 +65,9 @@ def split_cells(text: str) -> tuple[str, str]:
     joined with their headers. Parsed here rather than with jupytext, whose import alone
     costs more than a whole build with nothing to do."""
     code, other = [], []
-    marks = list(_CELL.finditer(text))
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        cell = text[mark.start() : following.start() if following else len(text)]
-        (other if "[markdown]" in mark.group(1) or "[raw]" in mark.group(1) else code).append(cell)
+    for cell in _CELL.split(text)[1:]:  # what precedes the first cell is none of them
+        header = cell.partition("\n")[0]
+        (other if "[markdown]" in header or "[raw]" in header else code).append(cell)
     return "".join(code), "".join(other)
 
 
@@ -87,16 +86,9 @@ def _imports(source: str) -> frozenset[str]:
     to a key."""
     found = set()
     for module, names, plain in _IMPORT.findall(source):
-        if plain:
-            found.update(part.split()[0] for part in plain.split("#")[0].split(",") if part.strip())
-        else:
-            listed = names.split("#")[0] if "(" not in names else re.sub(r"#.*", "", names)
-            found.add(module)
-            found.update(
-                f"{module}.{part.split()[0]}"
-                for part in listed.strip("()").split(",")
-                if part.strip()
-            )
+        listed = re.sub(r"#.*", "", names or plain).strip("()").split(",")
+        parts = [part.split()[0] for part in listed if part.strip()]
+        found.update(parts if plain else [module, *(f"{module}.{part}" for part in parts)])
     return frozenset(found)
 
 

@@ -7,6 +7,7 @@ acts on the decisions. docs/architecture.md explains the build as a whole.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 RUN, EXPORT, KEEP = "run", "export", "keep"
@@ -16,18 +17,17 @@ RUN, EXPORT, KEEP = "run", "export", "keep"
 class Want:
     """An output as this build would make it. ``run_key`` names the work behind it (a
     notebook's run, the data step); ``export_key`` adds what only shapes the written file.
-    Outputs without a stored intermediate (the data, the index...) have ``export_key ==
-    run_key``."""
+    Outputs without a stored run (the data, the index...) have ``export_key == run_key``."""
 
     run_key: str
     export_key: str
-    staged: bool = False  # True: a stored run can be exported again without running
 
 
 @dataclass(frozen=True)
 class Have:
-    """What is on disk for one output: the key of its stored run (if any), the export key and
-    hash recorded when the file was last written, and the file's hash now (None: missing)."""
+    """What is on disk for one output: the run key of its stored run (None: no usable run is
+    stored), the export key and hash recorded when the file was last written, and the file's
+    hash now (None: missing)."""
 
     stored_run: str | None = None
     recorded_key: str | None = None
@@ -54,26 +54,17 @@ def decide(want: Want, have: Have) -> Decision:
         why = "its inputs changed"
     else:
         return Decision(KEEP, "up to date")
-    if want.staged and have.stored_run == want.run_key:
+    if have.stored_run == want.run_key:
         return Decision(EXPORT, f"{why}; the stored run is current")
-    if want.staged and have.stored_run is not None:
+    if have.stored_run is not None:
         return Decision(RUN, f"{why}; the stored run is out of date")
     return Decision(RUN, why)
 
 
-def plan(wants: dict[str, Want], haves: dict[str, Have]) -> dict[str, Decision]:
-    """``decide`` for every output; an output with nothing on record is built."""
-    return {name: decide(want, haves.get(name, Have())) for name, want in wants.items()}
-
-
-def group(decisions: dict[str, Decision], groups: dict[str, list[str]]) -> dict[str, str]:
-    """The action of each job that writes several outputs at once (the data step, an
-    edition's index and appendix): the strongest action among its outputs."""
-    order = (KEEP, EXPORT, RUN)
-    return {
-        job: max((decisions[name].action for name in names), key=order.index, default=KEEP)
-        for job, names in groups.items()
-    }
+def strongest(decisions: Iterable[Decision]) -> str:
+    """The action of a job that writes several outputs at once (the data step, an edition's
+    index and appendix): the strongest among its outputs'."""
+    return max((d.action for d in decisions), key=(KEEP, EXPORT, RUN).index, default=KEEP)
 
 
 def explain(decisions: dict[str, Decision]) -> list[str]:

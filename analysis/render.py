@@ -28,9 +28,9 @@ REEXPORTED = " (exported from its stored run: what the notebook runs on is uncha
 
 
 class State:
-    """What was built: each output's export key and hash as written (``state.json``), and
-    the stored runs (``executed/<lang>/<notebook>.ipynb``, its run key in ``.key`` beside it).
-    Without a folder nothing is on record."""
+    """What was built (``state.json``): for each output, the key it was written with and its
+    hash as written. The stored runs (``executed/<lang>/<notebook>.ipynb``) are recorded alike,
+    with their run key. Without a folder nothing is on record and no run is stored."""
 
     def __init__(self, root: Path, folder: Path | None):
         self.root, self.folder, self.outputs = root, folder, {}
@@ -41,10 +41,19 @@ class State:
         path = path.resolve()
         return str(path.relative_to(self.root) if path.is_relative_to(self.root) else path)
 
-    def have(self, path: Path, run: tuple[str, str] | None = None) -> plan.Have:
+    def have(self, path: Path, run: Path | None = None) -> plan.Have:
+        """What is on disk for ``path`` (and for its stored ``run``, if it has one)."""
         record = self.outputs.get(self.name(path), {})
-        stored = self.run_key(*run) if run else None
+        stored = self.key(run) if run else None
         return plan.Have(stored, record.get("key"), record.get("sha256"), keys.file_sha(path))
+
+    def key(self, path: Path) -> str | None:
+        """The key a file was written with, if it is still the file recorded."""
+        record = self.outputs.get(self.name(path), {})
+        return record.get("key") if record.get("sha256") == keys.file_sha(path) else None
+
+    def run(self, lang: str, page: Page) -> Path | None:
+        return self.folder and self.folder / "executed" / lang / f"{page.name}.ipynb"
 
     def wrote(self, path: Path, key: str) -> None:
         if self.folder is not None:
@@ -55,24 +64,6 @@ class State:
         if self.folder is not None:
             text = json.dumps(self.outputs, indent=1)
             atomic.write_text(self.folder / "state.json", text, durable)
-
-    def run_files(self, lang: str, name: str) -> tuple[Path, Path]:
-        folder = self.folder / "executed" / lang
-        return folder / f"{name}.key", folder / f"{name}.ipynb"
-
-    def run_key(self, lang: str, name: str) -> str | None:
-        if self.folder is None:
-            return None
-        key, notebook = self.run_files(lang, name)
-        return key.read_text() if key.exists() and notebook.exists() else None
-
-    def keep_run(self, lang: str, name: str, key: str, notebook: str) -> None:
-        """The notebook first, then its key: a build stopped in between leaves no pair."""
-        if self.folder is not None:
-            key_file, path = self.run_files(lang, name)
-            key_file.unlink(missing_ok=True)
-            atomic.write_text(path, notebook)
-            atomic.write_text(key_file, key)
 
 
 def data_outputs(processed: Path) -> list[Path]:
@@ -91,9 +82,7 @@ def plan_data(root: Path, processed: Path, state: State) -> dict[Path, plan.Deci
 
 
 def build_data(root: Path, processed: Path, state: State) -> int:
-    """The data step, if any processed file needs it (it writes all of them at once)."""
-    if all(d.action == plan.KEEP for d in plan_data(root, processed, state).values()):
-        return 0
+    """The data step: it writes every file of data/processed at once."""
     command = [sys.executable, "-m", "analysis.clean", "--out", str(processed)]
     code = subprocess.run(command, cwd=root, check=False).returncode
     if code:
@@ -135,48 +124,70 @@ class Build:
             for page, nb in zip(self.pages, notebooks, strict=True):
                 if only is None or page.name in only:
                     run = keys.run_key(root, nb, lang, tables)
-                    want = plan.Want(run, keys.export_key(run, nb, shared), staged=True)
+                    want = plan.Want(run, keys.export_key(run, nb, shared))
                     jobs.append(Job(lang, page, (folder / page.html_name,), want))
             extras = keys.extras_key(root, lang, shared, tables)
             outputs = tuple(folder / name for name in EXTRAS)
             jobs.append(Job(lang, None, outputs, plan.Want(extras, extras)))
-        haves = {
-            path: state.have(path, job.page and (job.lang, job.page.name))
-            for job in jobs
-            for path in job.outputs
-        }
-        self.decisions = plan.plan({p: j.want for j in jobs for p in j.outputs}, haves)
-        actions = plan.group(self.decisions, {i: job.outputs for i, job in enumerate(jobs)})
-        for i, job in enumerate(jobs):
-            job.action = actions[i]
+        self.decisions: dict[Path, plan.Decision] = {}
+        for job in jobs:
+            run = job.page and state.run(job.lang, job.page)
+            decided = {path: plan.decide(job.want, state.have(path, run)) for path in job.outputs}
+            self.decisions.update(decided)
+            job.action = plan.strongest(decided.values())
         # The extras first: the longest jobs start early.
         self.todo = sorted((j for j in jobs if j.action != plan.KEEP), key=lambda j: bool(j.page))
 
-    def explain(self) -> list[str]:
-        return plan.explain({self.state.name(p): d for p, d in self.decisions.items()})
+
+def _call(children: Pool, build: Build, job: Job, nav: dict):
+    """``job`` in a child: an edition's extras (``{name: bytes}``), or a page's ``(html,
+    untranslated messages, the run to store)``."""
+    menu, titles = nav[job.lang]
+    common = (job.lang, job.want.export_key, menu, build.footer)
+    if job.page is None:
+        listed = [(p.html_name, titles[p.name]) for p in build.pages]
+        args = (build.root, build.processed, menu, build.footer, listed, job.want.export_key)
+        return children.call("analysis.report.pages:extras", *args, job.lang)
+    if job.action == plan.EXPORT:
+        run = build.state.run(job.lang, job.page).read_text(encoding="utf-8")
+        return children.call("analysis.report.notebooks:export_stored", job.page, run, *common)
+    return children.call("analysis.report.notebooks:run_page", job.page, build.processed, *common)
 
 
-def build_pages(build: Build, runner) -> int:
-    """Do the plan's jobs, each in a child of ``runner``; returns the number of failed
-    notebooks."""
-    try:
-        nav = runner.call("analysis.report.pages:navigations", build.pages, build.languages)
-    except JobFailed as exc:
-        print(f"make report: could not read the notebooks: {exc}", file=sys.stderr)
-        return len(build.pages)
+def failure(page: Page, exc: JobFailed) -> str:
+    """A page's failed job, named by its notebook (and the cell its child died in)."""
+    where = "" if exc.progress is None else f" in cell {exc.progress}"
+    return f"notebook {page.notebook.name} failed{where}\n  {exc}"
+
+
+def _write(build: Build, target: Path, content: bytes, key: str, how: str = "") -> None:
+    if target.suffix == ".html":
+        atomic.fault_point(f"render: writing {target.name}")
+    atomic.write_bytes(target, content)
+    build.state.wrote(target, key)
+    print(f"reports/{target.relative_to(build.reports).as_posix()}: built{how}", flush=True)
+
+
+def build_pages(build: Build, children: Pool) -> int:
+    """Do the plan's jobs, each in a child of the fork server; returns the number of failed
+    notebooks (``JobFailed``: the navigation or an edition's extras failed)."""
+    nav = children.call("analysis.report.pages:navigations", build.pages, build.languages)
     workers = max(1, min(len(build.todo), 2 * (os.cpu_count() or 1) + 2))
     failures: list[str] = []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_call, runner, build, job, nav): job for job in build.todo}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as threads:
+        futures = {threads.submit(_call, children, build, job, nav): job for job in build.todo}
         pages = [future for future, job in futures.items() if job.page]
         for future in concurrent.futures.as_completed(pages):
             job = futures[future]
-            html, failure, missing, run = future.result()
-            if failure:
-                failures.append(failure)
+            try:
+                html, missing, run = future.result()
+            except JobFailed as exc:
+                failures.append(failure(job.page, exc))
                 continue
-            if run is not None:
-                build.state.keep_run(job.lang, job.page.name, job.want.run_key, run)
+            stored = build.state.run(job.lang, job.page)
+            if run is not None and stored is not None:  # the notebook, then its record
+                atomic.write_text(stored, run)
+                build.state.wrote(stored, job.want.run_key)
             how = REEXPORTED * (job.action == plan.EXPORT)
             _write(build, job.outputs[0], html.encode(), job.want.export_key, how)
             for message in missing:
@@ -198,66 +209,27 @@ def build_pages(build: Build, runner) -> int:
             return len(failures)
         for future, job in futures.items():
             if job.page is None:
-                try:
-                    built = future.result()
-                except JobFailed as exc:
-                    print(f"make report: the index and appendix failed: {exc}", file=sys.stderr)
-                    return 1
-                for path, content in zip(job.outputs, built.values(), strict=True):
+                for path, content in zip(job.outputs, future.result().values(), strict=True):
                     _write(build, path, content, job.want.export_key)
     return 0
-
-
-def _call(runner, build: Build, job: Job, nav: dict):
-    """``job`` in a child: an edition's extras (``{name: bytes}``), or a page's ``(html,
-    failure, untranslated messages, the run to store)``, its failure named by its notebook."""
-    menu, titles = nav[job.lang]
-    common = (job.lang, job.want.export_key, menu, build.footer)
-    if job.page is None:
-        listed = [(p.html_name, titles[p.name]) for p in build.pages]
-        args = (build.root, build.processed, menu, build.footer, listed, job.want.export_key)
-        return runner.call("analysis.report.pages:extras", *args, job.lang)
-    try:
-        if job.action == plan.EXPORT:
-            run = build.state.run_files(job.lang, job.page.name)[1].read_text(encoding="utf-8")
-            return runner.call("analysis.report.notebooks:export_stored", job.page, run, *common)
-        return runner.call("analysis.report.notebooks:run_page", job.page, build.processed, *common)
-    except JobFailed as exc:
-        return None, failure(job.page, exc), [], None
-
-
-def failure(page: Page, exc: JobFailed) -> str:
-    """A page's failed job, named by its notebook (and the cell its child died in)."""
-    if not exc.died:
-        return f"{page.notebook.name}: {exc}"
-    where = "" if exc.progress is None else f" in cell {exc.progress}"
-    return f"notebook {page.notebook.name} failed{where}\n  DeadKernelError: {exc}"
-
-
-def _write(build: Build, target: Path, content: bytes, key: str, how: str = "") -> None:
-    if target.suffix == ".html":
-        atomic.fault_point(f"render: writing {target.name}")
-    atomic.write_bytes(target, content)
-    build.state.wrote(target, key)
-    print(f"reports/{target.relative_to(build.reports).as_posix()}: built{how}", flush=True)
 
 
 def render(
     root, processed, reports, only=None, store=None, languages=i18n.LANGUAGES, runner=None
 ) -> int:
-    """Build what the plan says of the pages, in children of ``runner`` (a fork server of its
-    own if None). Without ``store`` nothing is on record, so every page is built. Returns the
-    number of failed notebooks."""
+    """Do what the plan says with the pages and extras, in children of ``runner`` (a fork
+    server of its own if None). Without ``store`` nothing is on record, so everything is
+    built. Returns the number of failed notebooks."""
     build = Build(root, processed, reports, State(root, store), languages, only)
     if not build.todo:
         return 0
-    pool = runner or Pool(kernel_env(root))
+    children = runner or Pool(kernel_env(root))
     try:
-        return build_pages(build, pool)
+        return build_pages(build, children)
     finally:
         build.state.save()
         if runner is None:
-            pool.close()
+            children.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -277,21 +249,20 @@ def main(argv: list[str] | None = None) -> int:
         state = State(root, root / STORE)
         data = plan_data(root, processed, state)
         if args.explain:
-            lines = plan.explain({state.name(p): d for p, d in data.items()})
+            decisions = dict(data)
             if not args.data_only and (processed / "manifest.json").exists():
-                lines += Build(root, processed, reports, state, only=only).explain()
-            print("\n".join(lines))
+                decisions |= Build(root, processed, reports, state, only=only).decisions
+            print("\n".join(plan.explain({state.name(p): d for p, d in decisions.items()})))
             return 0
-        runner = None
+        stale = plan.strongest(data.values()) != plan.KEEP
+        if args.data_only:
+            return build_data(root, processed, state) if stale else 0
+        if not stale and not Build(root, processed, reports, state, only=only).todo:
+            return 0
+        runner = Pool(kernel_env(root))  # it imports while the data step runs
         try:
-            # The fork server imports while the data step runs, if there is work ahead.
-            pending = any(d.action != plan.KEEP for d in data.values())
-            if not args.data_only and (
-                pending or Build(root, processed, reports, state, only=only).todo
-            ):
-                runner = Pool(kernel_env(root))
-            code = build_data(root, processed, state)
-            if code or args.data_only:
+            code = build_data(root, processed, state) if stale else 0
+            if code:
                 return code
             # Before: never pages from stale data. After: a build only reads data/raw, so a
             # difference means it was edited during the build.
@@ -301,9 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         except manifest.InputsChangedError as exc:
             print(f"make report: {exc}", file=sys.stderr)
             return 2
+        except JobFailed as exc:  # the navigation or an edition's index and appendix
+            print(f"make report: {exc}", file=sys.stderr)
+            return 1
         finally:
-            if runner is not None:
-                runner.close()
+            runner.close()
     return 1 if failed else 0
 
 

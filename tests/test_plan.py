@@ -12,7 +12,7 @@ from analysis import keys, plan, render
 from analysis.plan import EXPORT, KEEP, RUN, Have, Want
 from tests.conftest import ROOT
 
-PAGE = Want("run-1", "export-1", staged=True)
+PAGE = Want("run-1", "export-1")
 EXTRA = Want("extras-1", "extras-1")
 WRITTEN = Have(stored_run="run-1", recorded_key="export-1", recorded_sha="a", actual_sha="a")
 
@@ -43,21 +43,16 @@ def test_an_output_without_a_stored_run_is_built_again():
     # The index or a processed table: no intermediate, so anything but current means run.
     assert plan.decide(EXTRA, Have(None, "extras-1", "a", "a")).action == KEEP
     assert plan.decide(EXTRA, Have(None, "extras-1", "a", None)).action == RUN
-    assert plan.decide(EXTRA, Have("extras-1", "extras-0", "a", "a")).action == RUN
+    assert plan.decide(EXTRA, Have(None, "extras-0", "a", "a")).action == RUN
 
 
-def test_plan_covers_every_output_and_a_group_takes_its_strongest_action():
-    wants = {"a.html": PAGE, "b.html": PAGE, "index.html": EXTRA}
-    decisions = plan.plan(wants, {"a.html": WRITTEN, "b.html": Have("run-1", None, None, "x")})
-    assert {n: d.action for n, d in decisions.items()} == {
-        "a.html": KEEP,
-        "b.html": EXPORT,
-        "index.html": RUN,
-    }
-    jobs = plan.group(decisions, {"pages": ["a.html", "b.html"], "one": ["a.html"], "none": []})
-    assert jobs == {"pages": EXPORT, "one": KEEP, "none": KEEP}
-    lines = plan.explain(decisions)
-    assert len(lines) == 3 and lines[0].split()[:2] == ["a.html", "keep"]
+def test_a_job_takes_the_strongest_action_of_its_outputs():
+    keep, export, run = (plan.decide(PAGE, have) for have in (WRITTEN, Have("run-1"), Have()))
+    assert plan.strongest([keep, export, keep]) == EXPORT
+    assert plan.strongest([keep, run, export]) == RUN
+    assert plan.strongest([keep]) == KEEP and plan.strongest([]) == KEEP
+    lines = plan.explain({"b.html": export, "a.html": keep})
+    assert len(lines) == 2 and lines[0].split()[:2] == ["a.html", "keep"]
 
 
 # ------------------------------------------------------------------------------- the keys
@@ -93,7 +88,6 @@ def project(tmp_path: Path) -> Path:
         "analysis/report/templates/page.html.j2": "<html>",
         "analysis/report/other.py": "",
         "analysis/report/notebooks.py": "",
-        "analysis/report/worker.py": "",
         "analysis/report/warm.py": "",
         "analysis/report/pages.py": "from analysis.report import i18n\n",
         "analysis/vocab.py": "",
@@ -157,7 +151,7 @@ def test_reachable_code_follows_imports_to_the_catalogue(project):
         ("analysis/report/locale/fr/LC_MESSAGES/messages.po", "a", "b", True),
         ("uv.lock", "lock", "lock2", True),
         ("matplotlibrc", "x", "y", True),
-        ("analysis/report/worker.py", "", "# runs notebooks\n", True),
+        ("analysis/report/notebooks.py", "", "# runs notebooks\n", True),
         ("analysis/report/templates/page.html.j2", "<html>", "<html lang>", False),
         ("analysis/report/pages.py", "from", "# x\nfrom", False),
     ],

@@ -5,12 +5,22 @@ folder of validated tables) and ``LANG`` (the edition). Its markdown is translat
 catalogue before it runs; both cells are removed before export. Its process gets an
 allow-listed environment (``kernel_env``), never the user's whole one. ``analysis.render``
 calls ``run_page`` (or ``export_stored``) in a child forked from the warm fork server
-(``analysis.report.pool``); ``analysis.report.worker`` runs the cells. docs/architecture.md
-explains the build.
+(``analysis.report.pool``). docs/architecture.md explains the build.
+
+The cells run in ipykernel's own in-process kernel (``ipykernel.inprocess``: a Jupyter kernel's
+shell, display hook, display publisher and output streams, without ZeroMQ sockets or a process
+of its own), a new one in each child, as nbclient starts a new kernel per notebook. Its messages
+go to nbclient's own ``NotebookClient.process_message``, so outputs become cells' outputs
+exactly as nbclient makes them. What differs from a kernel in its own process: text written by
+C code straight to file descriptors 1 and 2 goes to the build's log instead of the page, and
+the kernel keeps no command history. ``tests/test_render.py`` checks that the pages equal those
+built with a kernel per notebook.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
 import textwrap
 from dataclasses import dataclass
@@ -62,9 +72,7 @@ def discover(notebooks_dir: Path) -> list[Page]:
 
 
 class NotebookFailed(Exception):
-    def __init__(self, page: Page, message: str):
-        self.page = page
-        super().__init__(message)
+    """A notebook the build cannot run; the message says where and why, on one screen."""
 
 
 def is_parameters(cell: nbformat.NotebookNode) -> bool:
@@ -87,17 +95,10 @@ def load_notebook(page: Page, lang: str = i18n.SOURCE_LANGUAGE) -> nbformat.Note
     nb.metadata["untranslated"] = untranslated
     # Random cell ids would reach the HTML and break byte-identical rebuilds. The parameters
     # cell is plumbing, not content: it is numbered apart and never reaches the page.
-    content = (c for c in nb.cells if not is_parameters(c))
-    for i, cell in enumerate(content):
-        cell["id"] = f"cell-{i:03d}"
+    numbers = iter(range(len(nb.cells)))
     for cell in nb.cells:
-        if is_parameters(cell):
-            cell["id"] = PARAMETERS_TAG
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
+        cell["id"] = PARAMETERS_TAG if is_parameters(cell) else f"cell-{next(numbers):03d}"
+    nb.metadata["kernelspec"] = dict(name="python3", display_name="Python 3", language="python")
     return nb
 
 
@@ -137,18 +138,12 @@ def prepare(
     found = [i for i, cell in enumerate(nb.cells) if is_parameters(cell)]
     if len(found) != 1:
         raise NotebookFailed(
-            page,
-            f"{page.notebook.name}: needs exactly one cell tagged {PARAMETERS_TAG!r} (found "
-            f"{len(found)}); the renderer passes the notebook its inputs after that cell",
+            f"needs exactly one cell tagged {PARAMETERS_TAG!r} (found {len(found)}); the "
+            "renderer passes the notebook its inputs after that cell"
         )
     inputs = f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}\n{DECLARE}"
     nb.cells.insert(found[0] + 1, nbformat.v4.new_code_cell(inputs, id=INJECTED_ID))
     return nb, found[0] + 1
-
-
-def untranslated(nb: nbformat.NotebookNode) -> list[str]:
-    """Take out the list of messages the catalogue lacked (they were shown in English)."""
-    return nb.metadata.pop("untranslated", [])
 
 
 def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
@@ -158,36 +153,73 @@ def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
     return sum(1 for cell in nb.cells[:index] if cell.get("id") != INJECTED_ID)
 
 
-def describe_failure(page: Page, nb: nbformat.NotebookNode, index: int, ename, evalue) -> str:
-    """One screen: notebook, cell number and first line, and the error itself."""
-    code = nb.cells[index].source.strip().splitlines()
-    return (
-        f"notebook {page.notebook.name} failed\n"
-        f"  in cell {cell_number(nb, index)} (code cell starting: {code[0][:80] if code else ''!r})"
-        f"\n  {ename}: {textwrap.shorten(str(evalue), 600)}"
+def execute(nb: nbformat.NotebookNode, cwd: str, progress=None) -> tuple[int, str, str] | None:
+    """Run every code cell of ``nb`` in a new in-process kernel, in ``cwd``, as nbclient would:
+    outputs go into ``nb``; it stops at the first failing cell (nbclient's default) and returns
+    ``(its index, ename, evalue)``. ``progress`` is told each cell's number before it runs."""
+    from ipykernel.inprocess.manager import InProcessKernelManager
+    from jupyter_core.utils import ensure_event_loop
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    os.chdir(cwd)
+    # A kernel runs every cell in one context, so a context variable set by a cell (the
+    # edition's language, analysis.report.i18n) holds in the next; the in-process kernel runs
+    # each cell in a new task of this loop, which would get a copy: each gets this one.
+    context = contextvars.copy_context()
+    ensure_event_loop().set_task_factory(
+        lambda loop, coro, **_: asyncio.Task(coro, loop=loop, context=context)
     )
+    # No history database: it would start a writer thread and write a file.
+    manager = InProcessKernelManager(config=Config(HistoryManager={"enabled": False}))
+    manager.start_kernel()
+    kernel = manager.client()
+    kernel.start_channels()
+    kernel.kernel_info()  # what nbclient records from the kernel's reply
+    nb.metadata["language_info"] = kernel.get_shell_msg()["content"]["language_info"]
+    client = NotebookClient(nb, record_timing=False)
+    client.reset_execution_trackers()
+    for index, cell in enumerate(nb.cells):
+        skip = client.skip_cells_with_tag in cell.metadata.get("tags", [])
+        if cell.cell_type != "code" or not cell.source.strip() or skip:
+            continue
+        if progress:
+            progress(cell_number(nb, index))
+        cell.outputs, client.clear_before_next_output = [], False
+        request = kernel.execute(cell.source)  # returns once the cell has run
+        reply = kernel.get_shell_msg()["content"]
+        while True:  # its messages, up to the kernel's "idle" for this request
+            msg = kernel.get_iopub_msg()
+            idle = msg["content"].get("execution_state") == "idle"
+            if idle and msg["parent_header"].get("msg_id") == request:
+                break
+            if msg["msg_type"] != "status":
+                client.process_message(msg, cell, index)
+        if reply["status"] != "ok":
+            return index, reply["ename"], reply["evalue"]
+    return None
 
 
 def run_page(page: Page, processed: Path, lang: str, key, nav, footer, progress=None):
-    """In a forked child: run the notebook in ``lang`` and export its page. ``(html, None,
-    untranslated messages, executed notebook as JSON)`` or ``(None, failure, [], None)``;
-    ``progress`` is told the number of each cell before it runs."""
+    """In a forked child: run the notebook in ``lang`` and export its page: ``(html,
+    untranslated messages, executed notebook as JSON)``. A failing cell raises
+    ``NotebookFailed``, naming it and the error on one screen."""
     import nbformat
 
-    from analysis.report import worker
     from analysis.report.pages import export_page
 
-    try:
-        nb, at = prepare(page, processed, lang)
-    except NotebookFailed as exc:
-        return None, str(exc), [], None
-    tell = (lambda index: progress(cell_number(nb, index))) if progress else None
-    nb, failure = worker.run_notebook(nb, str(page.notebook.parent), tell)
+    nb, at = prepare(page, processed, lang)
+    failure = execute(nb, str(page.notebook.parent), progress)
     if failure:
-        return None, describe_failure(page, nb, *failure), [], None
-    missing = untranslated(nb)
+        index, ename, evalue = failure
+        code = nb.cells[index].source.strip().splitlines() or [""]
+        raise NotebookFailed(
+            f"in cell {cell_number(nb, index)} (code cell starting: {code[0][:80]!r})\n"
+            f"  {ename}: {textwrap.shorten(str(evalue), 600)}"
+        )
+    missing = nb.metadata.pop("untranslated")  # build metadata, not content
     del nb.cells[at - 1 : at + 1]  # the parameters and the inputs: the page shows content only
-    return export_page(nb, page, key, nav, footer, lang), None, missing, nbformat.writes(nb)
+    return export_page(nb, page, key, nav, footer, lang), missing, nbformat.writes(nb)
 
 
 def export_stored(page: Page, stored: str, lang: str, key, nav, footer, progress=None):
@@ -203,10 +235,8 @@ def export_stored(page: Page, stored: str, lang: str, key, nav, footer, progress
     run = nbformat.reads(stored, as_version=4)
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
     ran = [cell for cell in run.cells if cell.cell_type == "code"]
-    if len(code) != len(ran):
-        raise ValueError(f"{page.notebook.name}: the stored run has other code cells")
-    for cell, done in zip(code, ran, strict=True):
+    for cell, done in zip(code, ran, strict=True):  # the same code cells: the run key says so
         cell.outputs, cell.execution_count = done.outputs, done.execution_count
     nb.metadata["language_info"] = run.metadata.get("language_info", {})
-    missing = untranslated(nb)
-    return export_page(nb, page, key, nav, footer, lang), None, missing, None
+    missing = nb.metadata.pop("untranslated")
+    return export_page(nb, page, key, nav, footer, lang), missing, None

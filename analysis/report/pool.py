@@ -15,16 +15,16 @@ import traceback
 from multiprocessing import forkserver
 from typing import Any
 
-from analysis.report.notebooks import CELL_TIMEOUT
+from analysis.report.notebooks import CELL_TIMEOUT, NotebookFailed
 
 
 class JobFailed(Exception):
-    """A job raised in its child (the message ends with the child's traceback), or its child
-    ended without a result (``died``: a crash, a kill, or silence for the timeout);
-    ``progress`` is the last progress it sent."""
+    """A job raised in its child (the message says what: a ``NotebookFailed``'s own words, or
+    any other exception's with its traceback), or its child ended without a result (a crash,
+    a kill, or silence for the timeout: ``progress`` is the last progress it sent)."""
 
-    def __init__(self, message: str, progress: Any = None, died: bool = False):
-        self.progress, self.died = progress, died
+    def __init__(self, message: str, progress: Any = None):
+        self.progress = progress
         super().__init__(message)
 
 
@@ -32,7 +32,6 @@ class Pool:
     """A new fork server, started with ``env`` as its whole environment (and every child's)."""
 
     def __init__(self, env: dict[str, str]):
-        self.env = env
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["analysis.report.warm"])
         saved = dict(os.environ)
@@ -49,9 +48,9 @@ class Pool:
         """``module:function(*args, progress=...)`` in a new child: its result, or ``JobFailed``
         (it raised, it died, or it sent nothing for ``timeout`` seconds)."""
         if forkserver._forkserver._forkserver_pid is None:  # never restarted with os.environ
-            raise JobFailed("the fork server was stopped", died=True)
+            raise JobFailed("the fork server was stopped")
         ours, theirs = self.context.Pipe(duplex=False)
-        child = self.context.Process(target=_child, args=(theirs, function, args, self.env))
+        child = self.context.Process(target=_child, args=(theirs, function, args))
         child.start()
         theirs.close()
         progress = None
@@ -60,16 +59,16 @@ class Pool:
                 if not ours.poll(timeout):
                     child.kill()
                     message = f"no progress for {timeout:.0f} s (a cell timed out)"
-                    raise JobFailed(message, progress, died=True)
+                    raise JobFailed(f"DeadKernelError: {message}", progress)
                 try:
                     kind, value = ours.recv()
                 except EOFError:
                     message = "its process ended without a result"
-                    raise JobFailed(message, progress, died=True) from None
+                    raise JobFailed(f"DeadKernelError: {message}", progress) from None
                 if kind == "ok":
                     return value
                 if kind == "error":
-                    raise JobFailed(value, progress)
+                    raise JobFailed(value)
                 progress = value
         finally:
             ours.close()
@@ -81,15 +80,15 @@ class Pool:
         forkserver._forkserver._stop()
 
 
-def _child(conn, function: str, args: tuple, env: dict[str, str]) -> None:
-    os.environ.clear()
-    os.environ.update(env)
+def _child(conn, function: str, args: tuple) -> None:
     try:
         numpy = importlib.import_module("numpy")  # imported by the server
         numpy.random.seed()  # a fresh kernel has its own random state
         module, _, name = function.partition(":")
         target = getattr(importlib.import_module(module), name)
         conn.send(("ok", target(*args, progress=lambda value: conn.send(("progress", value)))))
+    except NotebookFailed as exc:
+        conn.send(("error", str(exc)))
     except BaseException as exc:  # everything goes back to the renderer
         trace = traceback.format_exc(limit=20)
         conn.send(("error", f"{type(exc).__name__}: {exc}\n{trace}"))

@@ -11,7 +11,7 @@ import analysis.report
 for _name in (
     *("numpy", "pandas", "pyarrow.parquet", "pandas.io.parquet", "matplotlib.pyplot"),
     *("jinja2", "nbformat", "nbclient", "nbconvert", "jupytext", "ipykernel.ipkernel"),
-    # The in-process kernel each child starts (analysis.report.worker), and what it imports
+    # The in-process kernel each child starts (analysis.report.notebooks), and what it imports
     # when it starts: its debugger support and psutil (to list the network interfaces).
     *("ipykernel.inprocess", "ipykernel.inprocess.ipkernel", "ipykernel.debugger", "psutil"),
     *(
