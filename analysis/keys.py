@@ -123,10 +123,6 @@ def reachable(root: Path, source: str) -> list[str]:
     return sorted(names)
 
 
-def tree(root: Path, folder: str) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in (root / folder).rglob("*") if p.is_file())
-
-
 def data_key(root: Path) -> str:
     """What every file of data/processed depends on: the data step's code, every input and the
     lock file."""
@@ -170,7 +166,8 @@ def shared_export(root: Path, notebooks: list[Notebook], footer: dict) -> str:
     """What every page of an edition shows besides its own notebook: the templates, the
     navigation (every notebook's name and title, the catalogue) and the footer."""
     nav = [(nb.name, nb.title) for nb in notebooks]
-    code = [*tree(root, TEMPLATES), *reachable(root, "import analysis.report.pages")]
+    templates = [p.relative_to(root) for p in (root / TEMPLATES).rglob("*") if p.is_file()]
+    code = [*templates, *reachable(root, "import analysis.report.pages")]
     return digest("shared", files_sha(root, code), nav, footer)
 
 

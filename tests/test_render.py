@@ -56,7 +56,7 @@ def executed_in_a_kernel(page, processed, lang="en", root=ROOT):
     from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    nb, at = notebooks.prepare(page, processed, lang)
+    nb = notebooks.prepare(page, processed, lang)
     # Unix sockets in a private folder: kernels started at once cannot race for a TCP port.
     with tempfile.TemporaryDirectory(prefix="mali-kernel-") as sockets:
         km = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(sockets) / "k"))
@@ -67,7 +67,7 @@ def executed_in_a_kernel(page, processed, lang="en", root=ROOT):
             resources={"metadata": {"path": str(page.notebook.parent)}},
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         ).execute(env=notebooks.kernel_env(root))
-    del nb.cells[at - 1 : at + 1]
+    nb.cells = [cell for cell in nb.cells if not notebooks.is_parameters(cell)]
     return nb
 
 

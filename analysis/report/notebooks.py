@@ -1,20 +1,13 @@
-"""One notebook's run in a forked child, and what a notebook gets and gives back.
+"""One notebook's run in a forked child: what a notebook gets and gives back.
 
-A notebook gets its inputs in a cell injected after its ``parameters`` cell: ``PROCESSED`` (the
-folder of validated tables) and ``LANG`` (the edition). Its markdown is translated through the
-catalogue before it runs; both cells are removed before export. Its process gets an
-allow-listed environment (``kernel_env``), never the user's whole one. ``analysis.render``
-calls ``run_page`` (or ``export_stored``) in a child forked from the warm fork server
-(``analysis.report.pool``). docs/architecture.md explains the build.
-
-The cells run in ipykernel's own in-process kernel (``ipykernel.inprocess``: a Jupyter kernel's
-shell, display hook, display publisher and output streams, without ZeroMQ sockets or a process
-of its own), a new one in each child, as nbclient starts a new kernel per notebook. Its messages
-go to nbclient's own ``NotebookClient.process_message``, so outputs become cells' outputs
-exactly as nbclient makes them. What differs from a kernel in its own process: text written by
-C code straight to file descriptors 1 and 2 goes to the build's log instead of the page, and
-the kernel keeps no command history. ``tests/test_render.py`` checks that the pages equal those
-built with a kernel per notebook.
+A notebook gets its inputs at the end of its ``parameters`` cell: ``PROCESSED`` (the folder of
+validated tables) and ``LANG`` (the edition). Its markdown is translated through the catalogue
+before it runs; the parameters cell never reaches the page. Its process gets an allow-listed
+environment (``kernel_env``), never the user's whole one. ``analysis.render`` calls ``run_page``
+(or ``export_stored``) in a child of the fork server (``analysis.report.pool``). The cells run
+in ipykernel's own in-process kernel, a new one in each child, and nbclient makes the cells'
+outputs from its messages: docs/architecture.md ("Running notebooks") says how, and what differs
+from a kernel in a process of its own.
 """
 
 from __future__ import annotations
@@ -35,7 +28,6 @@ if TYPE_CHECKING:
 
 CELL_TIMEOUT = 600
 PARAMETERS_TAG = "parameters"
-INJECTED_ID = "injected-inputs"
 # What a notebook's process sees of the user's environment: nothing else (no credentials).
 ALLOWED = {"PATH", "HOME", "TMPDIR", "LANG", "LANGUAGE", "TZ", "TERM", "USER", "LOGNAME"}
 ALLOWED_PREFIXES = ("LC_", "MALI_")
@@ -127,36 +119,24 @@ DECLARE = (
 )
 
 
-def prepare(
-    page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE
-) -> tuple[nbformat.NotebookNode, int]:
-    """The notebook in ``lang`` with its inputs injected after its parameters cell (every
-    notebook has exactly one), and where they are."""
-    import nbformat
-
+def prepare(page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE) -> nbformat.NotebookNode:
+    """The notebook in ``lang``, its inputs set at the end of its parameters cell (every
+    notebook has exactly one), as papermill injects parameters."""
     nb = load_notebook(page, lang)
-    found = [i for i, cell in enumerate(nb.cells) if is_parameters(cell)]
+    found = [cell for cell in nb.cells if is_parameters(cell)]
     if len(found) != 1:
         raise NotebookFailed(
             f"needs exactly one cell tagged {PARAMETERS_TAG!r} (found {len(found)}); the "
-            "renderer passes the notebook its inputs after that cell"
+            "renderer passes the notebook its inputs in that cell"
         )
-    inputs = f"PROCESSED = {str(processed)!r}\nLANG = {lang!r}\n{DECLARE}"
-    nb.cells.insert(found[0] + 1, nbformat.v4.new_code_cell(inputs, id=INJECTED_ID))
-    return nb, found[0] + 1
-
-
-def cell_number(nb: nbformat.NotebookNode, index: int) -> int | str:
-    """A cell's number as in the notebook file: the injected cell does not count."""
-    if nb.cells[index].get("id") == INJECTED_ID:
-        return "injected with the inputs"
-    return sum(1 for cell in nb.cells[:index] if cell.get("id") != INJECTED_ID)
+    found[0].source += f"\nPROCESSED = {str(processed)!r}\nLANG = {lang!r}\n{DECLARE}"
+    return nb
 
 
 def execute(nb: nbformat.NotebookNode, cwd: str, progress=None) -> tuple[int, str, str] | None:
     """Run every code cell of ``nb`` in a new in-process kernel, in ``cwd``, as nbclient would:
     outputs go into ``nb``; it stops at the first failing cell (nbclient's default) and returns
-    ``(its index, ename, evalue)``. ``progress`` is told each cell's number before it runs."""
+    ``(its index, ename, evalue)``. ``progress`` is told each cell's index before it runs."""
     from ipykernel.inprocess.manager import InProcessKernelManager
     from jupyter_core.utils import ensure_event_loop
     from nbclient import NotebookClient
@@ -184,7 +164,7 @@ def execute(nb: nbformat.NotebookNode, cwd: str, progress=None) -> tuple[int, st
         if cell.cell_type != "code" or not cell.source.strip() or skip:
             continue
         if progress:
-            progress(cell_number(nb, index))
+            progress(index)
         cell.outputs, client.clear_before_next_output = [], False
         request = kernel.execute(cell.source)  # returns once the cell has run
         reply = kernel.get_shell_msg()["content"]
@@ -208,17 +188,17 @@ def run_page(page: Page, processed: Path, lang: str, key, nav, footer, progress=
 
     from analysis.report.pages import export_page
 
-    nb, at = prepare(page, processed, lang)
+    nb = prepare(page, processed, lang)
     failure = execute(nb, str(page.notebook.parent), progress)
     if failure:
         index, ename, evalue = failure
         code = nb.cells[index].source.strip().splitlines() or [""]
         raise NotebookFailed(
-            f"in cell {cell_number(nb, index)} (code cell starting: {code[0][:80]!r})\n"
+            f"in cell {index} (code cell starting: {code[0][:80]!r})\n"
             f"  {ename}: {textwrap.shorten(str(evalue), 600)}"
         )
     missing = nb.metadata.pop("untranslated")  # build metadata, not content
-    del nb.cells[at - 1 : at + 1]  # the parameters and the inputs: the page shows content only
+    nb.cells = [cell for cell in nb.cells if not is_parameters(cell)]  # content only
     return export_page(nb, page, key, nav, footer, lang), missing, nbformat.writes(nb)
 
 

@@ -1,5 +1,5 @@
 """Pages from executed notebooks: the HTML export, the templates' environment, titles and
-navigation. Used by the forked children and the reference engine alike (``analysis.render``)."""
+navigation. Used in the build's forked children (``analysis.render``) and by the tests."""
 
 from __future__ import annotations
 
@@ -128,7 +128,7 @@ def warm_up() -> None:
     """Read and convert a tiny notebook once, so that the fork server's children find jupytext, the
     exporter's templates, the Markdown renderer and the highlighter ready (about 0.8 s each
     otherwise). Nothing of it reaches a page: the exporter keeps no state between conversions
-    (the engines' byte-identity test would show it)."""
+    (the byte-identity test against a kernel per notebook would show it)."""
     import jupytext
     import nbformat
 
