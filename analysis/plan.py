@@ -1,4 +1,4 @@
-"""The build planner: a pure function from keys and what is stored to what to do per output.
+"""The build planner: pure functions from keys and what is stored to what to do per output.
 
 Nothing here reads a file or starts a process, so every rebuild decision is unit-tested in
 milliseconds (``tests/test_plan.py``). ``analysis.keys`` computes the keys, ``analysis.render``
