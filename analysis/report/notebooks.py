@@ -120,8 +120,8 @@ DECLARE = (
 
 
 def prepare(page: Page, processed: Path, lang: str = i18n.SOURCE_LANGUAGE) -> nbformat.NotebookNode:
-    """The notebook in ``lang``, its inputs set at the end of its parameters cell (every
-    notebook has exactly one), as papermill injects parameters."""
+    """The notebook in ``lang``, its inputs appended to the code of its parameters cell (every
+    notebook has exactly one)."""
     nb = load_notebook(page, lang)
     found = [cell for cell in nb.cells if is_parameters(cell)]
     if len(found) != 1:
