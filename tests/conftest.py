@@ -109,13 +109,14 @@ def stub_repo(target: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built_repo(tmp_path_factory, worker_id) -> Path:
+def built_repo(tmp_path_factory) -> Path:
     """One copy of the repository with `make report` done, shared by the slow modules (each
     takes a clone of it, so none sees another's edits; the few that use it directly only read
     it). Under pytest-xdist the workers share it too: the first to need it builds it, under a
     lock, in the run's common temporary folder."""
     base = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    # (the variable, not xdist's worker_id fixture: that one is missing with -p no:xdist)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # pytest-of-<user>/pytest-N/, common to this run's workers
     folder = base / "built-repo"
     done = folder / "built"
@@ -134,6 +135,58 @@ def built_repo(tmp_path_factory, worker_id) -> Path:
             assert result.returncode == 0, result.stdout + result.stderr
             done.touch()
     return folder / "repo"
+
+
+NOT_RUN = "browser tests did NOT run: "
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    """The system Chromium; tools/ensure-chromium installs it when missing (as root)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    script = ROOT / "tools" / "ensure-chromium"
+    if script.exists():
+        result = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=900, check=False
+        )
+        path = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        if result.returncode == 0 and path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Playwright) for every browser test a worker runs; each test opens
+    its own context. Without one, the tests that need it skip, saying they did NOT run."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the dev environment has playwright
+        pytest.skip(f"{NOT_RUN}playwright is not installed ({exc})")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip(
+            f"{NOT_RUN}no Chromium found and tools/ensure-chromium could not install one "
+            "(needs root and apt-get); install chromium and run them again"
+        )
+    with sync_playwright() as playwright:
+        try:
+            instance = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        except Exception as exc:
+            pytest.skip(f"{NOT_RUN}{executable} failed to start: {exc}")
+        yield instance
+        instance.close()
 
 
 def clone_built(built: Path, target: Path) -> Path:

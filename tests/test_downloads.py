@@ -22,7 +22,6 @@ from analysis.pipeline import release
 from analysis.report import briefing, charts
 from analysis.report import pages as page_export
 from tests.conftest import ROOT
-from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 SCRIPT = """
 import sys
@@ -153,7 +152,7 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def test_the_timeline_downloads_as_svg_and_png_in_the_browser(pages, browser):  # noqa: F811
+def test_the_timeline_downloads_as_svg_and_png_in_the_browser(pages, browser):
     context = browser.new_context(accept_downloads=True, offline=True)
     page = context.new_page()
     errors: list[str] = []
