@@ -108,33 +108,52 @@ def stub_repo(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def built_repo(tmp_path_factory) -> Path:
-    """One copy of the repository with `make report` done, shared by the slow modules (each
-    takes a clone of it, so none sees another's edits; the few that use it directly only read
-    it). Under pytest-xdist the workers share it too: the first to need it builds it, under a
-    lock, in the run's common temporary folder."""
+def shared_build(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` done once per test run, in ``<run's temp>/name``: under pytest-xdist the
+    first worker to need it builds it under a lock in the run's common temporary folder, and
+    the others wait and use it. A build that failed half-way is started again."""
     base = tmp_path_factory.getbasetemp()
     # (the variable, not xdist's worker_id fixture: that one is missing with -p no:xdist)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # pytest-of-<user>/pytest-N/, common to this run's workers
-    folder = base / "built-repo"
-    done = folder / "built"
-    with open(base / "built-repo.lock", "w") as lock:
+    folder = base / name
+    done = base / f"{name}.built"
+    with open(base / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
-            target = repo_copy(folder / "repo")
-            result = subprocess.run(
-                ["make", "-C", str(target), "report"],
-                env=make_env(),
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            assert result.returncode == 0, result.stdout + result.stderr
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
             done.touch()
-    return folder / "repo"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_repo(tmp_path_factory) -> Path:
+    """One copy of the repository with `make report` done, shared by the slow modules (each
+    takes a clone of it, so none sees another's edits; the few that use it directly only read
+    it), and by the workers of one run."""
+
+    def build(folder: Path) -> None:
+        target = repo_copy(folder / "repo")
+        result = subprocess.run(
+            ["make", "-C", str(target), "report"],
+            env=make_env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return shared_build(tmp_path_factory, "built-repo", build) / "repo"
+
+
+@pytest.fixture(scope="session")
+def real_processed(tmp_path_factory) -> Path:
+    """data/processed built from the project's own data/raw by the data step alone (no pages),
+    once per run; the tests that use it only read it."""
+    from analysis import clean, paths
+
+    return shared_build(tmp_path_factory, "real-processed", lambda out: clean.run(paths.RAW, out))
 
 
 NOT_RUN = "browser tests did NOT run: "

@@ -10,7 +10,7 @@ import markupsafe
 import pandas as pd
 import pytest
 
-from analysis import clean, paths, render
+from analysis import clean, render
 from analysis.report import briefing, data, pages, pagescript
 from tests.conftest import ROOT
 
@@ -89,10 +89,9 @@ def visible(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def real_page(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+def real_page(real_processed, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     folder = tmp_path_factory.mktemp("appendix")
-    processed = folder / "processed"
-    clean.run(paths.RAW, processed)
+    processed = real_processed
     page = folder / "appendix.html"
     page.write_text(appendix_html(processed), encoding="utf-8")
     return page, data.load(processed).incidents

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import clean, paths, render
+from analysis import paths, render
 from analysis.pipeline import release
 from analysis.report import briefing, charts
 from analysis.report import pages as page_export
@@ -111,10 +111,9 @@ def test_table_html_offers_a_spreadsheet_safe_csv():
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> dict[str, str]:
+def pages(real_processed, tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("pages")
-    processed = folder / "processed"
-    clean.run(paths.RAW, processed)
+    processed = real_processed
     env = page_export.environment()
     nav = [{"href": "index.html", "title": "Briefing"}]
     footer = render.footer_context(processed)
