@@ -5,7 +5,7 @@ The reports come from the session's built copy of the repository (``built_repo``
 reports/fr/) is opened once, at a desktop width (1280 px), with every request that is not a
 local file aborted and recorded. On that page: images, headings, the language switch, console
 errors, no sideways scrolling, and axe-core (WCAG 2.2 AA). The same page is then narrowed to a
-phone's width (375 px, the narrowest common phone) and must not scroll sideways there either.
+phone's width (375 px, a small phone) and must not scroll sideways there either.
 Nothing in the pages' script depends on the window's width (only the stylesheet does, through
 ``@media``), so narrowing a loaded page lays it out as loading it at that width would.
 
