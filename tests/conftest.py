@@ -108,32 +108,104 @@ def stub_repo(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def built_repo(tmp_path_factory, worker_id) -> Path:
-    """One copy of the repository with `make report` done, shared by the slow modules (each
-    takes a clone of it, so none sees another's edits; the few that use it directly only read
-    it). Under pytest-xdist the workers share it too: the first to need it builds it, under a
-    lock, in the run's common temporary folder."""
+def shared_build(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` done once per test run, in ``<run's temp>/name``: under pytest-xdist the
+    first worker to need it builds it under a lock in the run's common temporary folder, and
+    the others wait and use it. A build that failed half-way is started again."""
     base = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
+    # (the variable, not xdist's worker_id fixture: that one is missing with -p no:xdist)
+    if os.environ.get("PYTEST_XDIST_WORKER"):
         base = base.parent  # pytest-of-<user>/pytest-N/, common to this run's workers
-    folder = base / "built-repo"
-    done = folder / "built"
-    with open(base / "built-repo.lock", "w") as lock:
+    folder = base / name
+    done = base / f"{name}.built"
+    with open(base / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not done.exists():
-            shutil.rmtree(folder, ignore_errors=True)  # a build that failed half-way
-            target = repo_copy(folder / "repo")
-            result = subprocess.run(
-                ["make", "-C", str(target), "report"],
-                env=make_env(),
-                capture_output=True,
-                text=True,
-                timeout=900,
-            )
-            assert result.returncode == 0, result.stdout + result.stderr
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
             done.touch()
-    return folder / "repo"
+    return folder
+
+
+@pytest.fixture(scope="session")
+def built_repo(tmp_path_factory) -> Path:
+    """One copy of the repository with `make report` done, shared by the slow modules (each
+    takes a clone of it, so none sees another's edits; the few that use it directly only read
+    it), and by the workers of one run."""
+
+    def build(folder: Path) -> None:
+        target = repo_copy(folder / "repo")
+        result = subprocess.run(
+            ["make", "-C", str(target), "report"],
+            env=make_env(),
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+    return shared_build(tmp_path_factory, "built-repo", build) / "repo"
+
+
+@pytest.fixture(scope="session")
+def real_processed(tmp_path_factory) -> Path:
+    """data/processed built from the project's own data/raw by the data step alone (no pages),
+    once per run; the tests that use it only read it."""
+    from analysis import clean, paths
+
+    return shared_build(tmp_path_factory, "real-processed", lambda out: clean.run(paths.RAW, out))
+
+
+NOT_RUN = "browser tests did NOT run: "
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str | None:
+    """The system Chromium; tools/ensure-chromium installs it when missing (as root)."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    if Path("/usr/bin/chromium").exists():
+        return "/usr/bin/chromium"
+    script = ROOT / "tools" / "ensure-chromium"
+    if script.exists():
+        result = subprocess.run(
+            [str(script)], capture_output=True, text=True, timeout=900, check=False
+        )
+        path = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
+        if result.returncode == 0 and path:
+            return path
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium (Playwright) for every browser test a worker runs; each test opens
+    its own context. Without one, the tests that need it skip, saying they did NOT run."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the dev environment has playwright
+        pytest.skip(f"{NOT_RUN}playwright is not installed ({exc})")
+    executable = chromium_path()
+    if executable is None:
+        pytest.skip(
+            f"{NOT_RUN}no Chromium found and tools/ensure-chromium could not install one "
+            "(needs root and apt-get); install chromium and run them again"
+        )
+    with sync_playwright() as playwright:
+        try:
+            instance = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
+        except Exception as exc:
+            pytest.skip(f"{NOT_RUN}{executable} failed to start: {exc}")
+        yield instance
+        instance.close()
 
 
 def clone_built(built: Path, target: Path) -> Path:

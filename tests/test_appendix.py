@@ -10,10 +10,9 @@ import markupsafe
 import pandas as pd
 import pytest
 
-from analysis import clean, paths, render
+from analysis import clean, render
 from analysis.report import briefing, data, pages, pagescript
 from tests.conftest import ROOT
-from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 CHANGELOG = (
     "date,incident_id,action,field,old_value,new_value,reason,reason_fr,source_id\n"
@@ -90,16 +89,17 @@ def visible(page) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def real_page(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+def real_page(real_processed, tmp_path_factory) -> tuple[Path, pd.DataFrame]:
     folder = tmp_path_factory.mktemp("appendix")
-    processed = folder / "processed"
-    clean.run(paths.RAW, processed)
+    processed = real_processed
     page = folder / "appendix.html"
     page.write_text(appendix_html(processed), encoding="utf-8")
     return page, data.load(processed).incidents
 
 
-def test_filters_search_and_sort_in_the_browser(real_page, browser):  # noqa: F811
+def test_filters_search_and_sort_in_the_browser(real_page, browser):
+    from playwright.sync_api import expect
+
     path, inc = real_page
     context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
     errors: list[str] = []
@@ -119,9 +119,10 @@ def test_filters_search_and_sort_in_the_browser(real_page, browser):  # noqa: F8
             f"{len(chosen)} incidents shown out of {len(inc)}."
         )
         page.click("button[type=reset]")
-        page.wait_for_function(
-            "document.querySelectorAll('#incidents tbody tr[hidden]').length == 0"
-        )
+        # The form applies a reset after the event (setTimeout): wait for every row to show.
+        # A locator, not wait_for_function: the page's CSP forbids eval, which a string
+        # predicate polled in the page needs.
+        expect(page.locator("#incidents tbody tr[hidden]")).to_have_count(0)
         page.select_option("select[name=perpetrator]", "malian_forces_wagner")
         page.select_option("select[name=operation]", "drone_strike")
         chosen = inc[
@@ -164,7 +165,7 @@ def test_filters_search_and_sort_in_the_browser(real_page, browser):  # noqa: F8
         context.close()
 
 
-def test_without_javascript_the_full_table_shows(real_page, browser):  # noqa: F811
+def test_without_javascript_the_full_table_shows(real_page, browser):
     path, inc = real_page
     context = browser.new_context(java_script_enabled=False, offline=True)
     page = context.new_page()

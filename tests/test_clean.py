@@ -18,9 +18,24 @@ def snapshot(folder):
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
 
 
-def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
-    out = tmp_path / "processed"
-    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+@pytest.fixture(scope="module")
+def fixture_build(tmp_path_factory):
+    """The fixture's record copied and built once: (raw copy, its bytes before the build,
+    processed folder). The tests that use it only read it."""
+    import shutil
+
+    from tests.conftest import FIXTURES
+
+    tmp = tmp_path_factory.mktemp("clean")
+    raw = shutil.copytree(FIXTURES / "curated", tmp / "raw")
+    before = snapshot(raw)
+    out = tmp / "processed"
+    assert clean.main(["--raw", str(raw), "--out", str(out)]) == 0
+    return raw, before, out
+
+
+def test_writes_validated_tables_and_manifest(fixture_build):
+    _, _, out = fixture_build
     record = json.loads((out / "manifest.json").read_text())
     assert set(record["outputs"]) == {
         "incidents.parquet",
@@ -55,10 +70,10 @@ def test_writes_validated_tables_and_manifest(raw_dir, tmp_path):
     assert pd.api.types.is_datetime64_any_dtype(loaded.incidents["date_start"])
 
 
-def test_rebuild_is_byte_identical(raw_dir, tmp_path):
-    one, two = tmp_path / "one", tmp_path / "two"
-    clean.main(["--raw", str(raw_dir), "--out", str(one)])
-    clean.main(["--raw", str(raw_dir), "--out", str(two)])
+def test_rebuild_is_byte_identical(fixture_build, tmp_path):
+    raw, _, one = fixture_build
+    two = tmp_path / "two"
+    assert clean.main(["--raw", str(raw), "--out", str(two)]) == 0
     assert snapshot(one) == snapshot(two)
 
 
@@ -75,15 +90,15 @@ def test_failed_validation_writes_nothing_and_keeps_previous_build(raw_dir, tmp_
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
 
 
-def test_raw_inputs_are_not_modified(raw_dir, tmp_path):
-    before = snapshot(raw_dir)
-    clean.main(["--raw", str(raw_dir), "--out", str(tmp_path / "processed")])
-    assert snapshot(raw_dir) == before
+def test_raw_inputs_are_not_modified(fixture_build):
+    raw, before, _ = fixture_build
+    assert snapshot(raw) == before
 
 
-def test_tampered_output_is_refused(raw_dir, tmp_path):
-    out = tmp_path / "processed"
-    clean.main(["--raw", str(raw_dir), "--out", str(out)])
+def test_tampered_output_is_refused(fixture_build, tmp_path):
+    import shutil
+
+    out = shutil.copytree(fixture_build[2], tmp_path / "processed")
     (out / "claims.parquet").write_bytes(b"not parquet")
     try:
         data.load(out)
@@ -140,19 +155,17 @@ def test_exports_add_events_links_and_provenance(raw_dir, tmp_path):
     assert "Third-party exports" in report
 
 
-def test_without_exports_no_export_tables(raw_dir, tmp_path):
-    out = tmp_path / "processed"
-    clean.main(["--raw", str(raw_dir), "--out", str(out)])
+def test_without_exports_no_export_tables(fixture_build):
+    out = fixture_build[2]
     loaded = data.load(out)
     assert set(loaded.extra) == {"changelog", "out_of_scope"}  # no events, rejected or links
     assert loaded.manifest["exports"] == {}
 
 
-def test_in_a_build_a_notebook_reads_only_the_tables_it_declares(raw_dir, tmp_path, monkeypatch):
+def test_in_a_build_a_notebook_reads_only_the_tables_it_declares(fixture_build, monkeypatch):
     """The build reruns a notebook when a table it declares (``TABLES``) changes: reading any
     other is an error that says what to add."""
-    out = tmp_path / "processed"
-    assert clean.main(["--raw", str(raw_dir), "--out", str(out)]) == 0
+    out = fixture_build[2]
     assert len(data.load(out).claims)  # outside a build, every table
     monkeypatch.setattr(data, "DECLARED", ("incidents", "events"))
     loaded = data.load(out)

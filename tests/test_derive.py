@@ -2,26 +2,52 @@
 
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
+import pytest
 
 from analysis.clean import build_tables
 from analysis.pipeline.curated import read_curated
 from analysis.pipeline.derive import build_claims, claim_ranges, derive_perpetrators
+from tests.conftest import FIXTURES
 
 
-def incidents(raw_dir) -> pd.DataFrame:
-    return build_tables(read_curated(raw_dir))["incidents"].set_index("incident_id")
+@pytest.fixture(scope="module")
+def fixture_record():
+    """The fixture's record read once for the module (tests take copies)."""
+    return read_curated(FIXTURES / "curated")
 
 
-def test_range_is_lowest_min_to_highest_max_of_independent_sources(raw_dir):
-    alpha = incidents(raw_dir).loc["alpha-2022-03"]
+@pytest.fixture(scope="module")
+def fixture_tables(fixture_record) -> dict[str, pd.DataFrame]:
+    return build_tables(copy.deepcopy(fixture_record))
+
+
+@pytest.fixture
+def record(fixture_record):
+    return copy.deepcopy(fixture_record)
+
+
+@pytest.fixture
+def table(fixture_tables) -> pd.DataFrame:
+    """The fixture's incidents by id (a copy)."""
+    return fixture_tables["incidents"].set_index("incident_id")
+
+
+@pytest.fixture
+def claims(fixture_tables) -> pd.DataFrame:
+    return fixture_tables["claims"].copy()
+
+
+def test_range_is_lowest_min_to_highest_max_of_independent_sources(table):
+    alpha = table.loc["alpha-2022-03"]
     # rights group ~300, UN at least 500, the army's "no civilian" is a party claim
     assert (alpha["civilians_killed_min"], alpha["civilians_killed_max"]) == (300, 500)
     assert (alpha["children_killed_min"], alpha["children_killed_max"]) == (7, 7)
 
 
-def test_party_claim_used_only_when_nobody_else_gave_a_figure(raw_dir):
-    table = incidents(raw_dir)
+def test_party_claim_used_only_when_nobody_else_gave_a_figure(table):
     assert table.loc["charlie-2024-02", "civilians_killed_min"] == 14  # army's 0 ignored
     delta = table.loc["delta-2024-05"]
     assert (delta["civilians_killed_min"], delta["civilians_killed_max"]) == (2, 2)
@@ -29,8 +55,7 @@ def test_party_claim_used_only_when_nobody_else_gave_a_figure(raw_dir):
     assert delta["evidence_grade"] == "C"
 
 
-def test_evidence_grades_and_single_source(raw_dir):
-    table = incidents(raw_dir)
+def test_evidence_grades_and_single_source(table):
     assert table["evidence_grade"].to_dict() == {
         "bravo-2022-03": "B",
         "alpha-2022-03": "A",
@@ -42,8 +67,8 @@ def test_evidence_grades_and_single_source(raw_dir):
     assert table.loc["alpha-2022-03", "n_sources"] == 3
 
 
-def test_two_national_outlets_make_grade_b(raw_dir):
-    curated = read_curated(raw_dir)
+def test_two_national_outlets_make_grade_b(record):
+    curated = record
     extra = pd.DataFrame(
         {
             "source_id": ["paper-a", "paper-b"],
@@ -70,21 +95,19 @@ def test_two_national_outlets_make_grade_b(raw_dir):
     assert one_paper.set_index("incident_id").loc["x-2022-01", "evidence_grade"] == "C"
 
 
-def test_ranges_never_cross(raw_dir):
-    claims = build_claims(read_curated(raw_dir).casualties, read_curated(raw_dir).sources)
+def test_ranges_never_cross(record):
+    claims = build_claims(record.casualties, record.sources)
     ranges = claim_ranges(claims)
     assert (ranges["count_min"] <= ranges["count_max"]).all()
 
 
-def test_region_resolution_prefers_most_specific(raw_dir):
-    table = incidents(raw_dir)
+def test_region_resolution_prefers_most_specific(table):
     assert table.loc["charlie-2024-02", "region"] == "Mopti"  # Bandiagara (2023) -> Mopti
     assert table.loc["delta-2024-05", "region"] == "Ségou"  # "centre" settled by cercle Niono
     assert table.loc["alpha-2022-03", "month"] == pd.Timestamp("2022-03-01")
 
 
-def test_incidents_without_a_killed_figure_stay_missing_not_zero(raw_dir):
-    table = incidents(raw_dir)
+def test_incidents_without_a_killed_figure_stay_missing_not_zero(table):
     assert pd.isna(table.loc["bravo-2022-03", "children_killed_min"])
     assert table.loc["bravo-2022-03", "civilians_injured_max"] == 3
 
@@ -175,13 +198,11 @@ def test_dozo_and_africa_corps_codes():
     assert _derived(ac)["x"][0] == "malian_forces_africa_corps"
 
 
-def test_fixture_perpetrators_follow_from_their_allegations(raw_dir):
-    table = incidents(raw_dir)
+def test_fixture_perpetrators_follow_from_their_allegations(table, claims):
     # alpha: the rights group names the army only, the UN the army with foreign personnel
     assert table.loc["alpha-2022-03", "perpetrator"] == "malian_forces_wagner"
     assert table.loc["alpha-2022-03", "perpetrator_rule"] == "independent"
     assert table.loc["delta-2024-05", "perpetrator_rule"] == "party_only"
-    claims = build_tables(read_curated(raw_dir))["claims"]
     rights = claims[claims["source_id"] == "rights-20220405"].iloc[0]
     assert (rights["allegation"], rights["perpetrator"]) == ("alleges", "malian_forces")
 

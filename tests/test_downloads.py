@@ -17,12 +17,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import clean, paths, render
+from analysis import paths, render
 from analysis.pipeline import release
 from analysis.report import briefing, charts
 from analysis.report import pages as page_export
 from tests.conftest import ROOT
-from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 SCRIPT = """
 import sys
@@ -112,10 +111,9 @@ def test_table_html_offers_a_spreadsheet_safe_csv():
 
 
 @pytest.fixture(scope="module")
-def pages(tmp_path_factory) -> dict[str, str]:
+def pages(real_processed, tmp_path_factory) -> dict[str, str]:
     folder = tmp_path_factory.mktemp("pages")
-    processed = folder / "processed"
-    clean.run(paths.RAW, processed)
+    processed = real_processed
     env = page_export.environment()
     nav = [{"href": "index.html", "title": "Briefing"}]
     footer = render.footer_context(processed)
@@ -153,7 +151,7 @@ def png_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
     return chunks
 
 
-def test_the_timeline_downloads_as_svg_and_png_in_the_browser(pages, browser):  # noqa: F811
+def test_the_timeline_downloads_as_svg_and_png_in_the_browser(pages, browser):
     context = browser.new_context(accept_downloads=True, offline=True)
     page = context.new_page()
     errors: list[str] = []

@@ -237,7 +237,8 @@ def test_notebook_pages_escape_hostile_text(processed, tmp_path):
 
     root = project_copy(tmp_path)
     reports = tmp_path / "reports"
-    assert render.render(root, processed, reports) == 0
+    # The English edition: the French one runs the same cells and escapes through the same code.
+    assert render.render(root, processed, reports, languages=("en",)) == 0
     pages = sorted(reports.glob("*.html"))
     assert len(pages) >= 8
     for page in pages:

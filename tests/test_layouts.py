@@ -2,8 +2,9 @@
 
 tests/fixtures/layouts/ holds one file per layout with ``<name>.expected.json``: the events,
 the civilians-killed range for Malian state forces and the actor strings that must stay
-unclassified, computed by hand. The end-to-end tests drop each file alone into the export
-folder of a copy of the repository and run ``make report``.
+unclassified, computed by hand. Each file is read by its reader, then alone in an export
+folder through the data step's reading and table building; one event layout and both aggregated
+layouts go together through ``clean.main`` and onto the cross-source page.
 """
 
 from __future__ import annotations
@@ -242,11 +243,17 @@ def test_rule_must_match_its_example(tmp_path):
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def regions() -> pd.DataFrame:
+@pytest.fixture(scope="module")
+def fixture_record():
+    """The fixture's curated record, read once: its region map and incidents."""
     from analysis.pipeline.curated import read_curated
 
-    return read_curated(FIXTURES / "curated").regions
+    return read_curated(FIXTURES / "curated")
+
+
+@pytest.fixture
+def regions(fixture_record) -> pd.DataFrame:
+    return fixture_record.regions
 
 
 def test_unread_files_are_named_with_a_reason(tmp_path, regions):
@@ -302,9 +309,10 @@ def test_later_ucdp_release_wins(tmp_path, regions):
 
 
 # --------------------------------------------------------------------------------------------
-# Each layout through the data step with the project's own records, and the cross-source page
-# built from it (English only); the whole build with an export is tested once, in
-# tests/test_make.py
+# Each layout through the data step: read, counted (here, on the tables the data step builds,
+# with the fixture's small record); shown on the cross-source page once for an event layout and
+# both aggregated layouts (the page draws from those tables, whatever layout they came from);
+# the whole `make report` with an export is tested once, in tests/test_make.py
 # --------------------------------------------------------------------------------------------
 
 # (file, folder, events kept, civilians killed by Malian state forces [min, max]), summed by
@@ -332,70 +340,107 @@ E2E = [
     ("acled-hdx-monthly-admin2-mli.xlsx", "acled", 0, None),
 ]
 
+# What each aggregated file adds up to, as the page states it: {series: (deaths, events)}.
+AGGREGATE_TOTALS = {
+    # weekly: Battles 6 + Explosions 9 + VAC 11 + 0 deaths; VAC alone 11 in 3 + 2 events
+    "acled-aggregated-weekly-admin1.csv": {
+        "all political violence": (6 + 9 + 11 + 0, 2 + 1 + 3 + 2),
+        "violence against civilians": (11 + 0, 3 + 2),
+    },
+    # HDX monthly: 14 + 0 + 31 + 7 + 9 + 12 + 0 + 22 deaths in 6+3+9+4+2+5+1+7 events
+    "acled-hdx-monthly-admin2-mli.xlsx": {
+        "event types not stated in the file": (
+            14 + 0 + 31 + 7 + 9 + 12 + 0 + 22,
+            6 + 3 + 9 + 4 + 2 + 5 + 1 + 7,
+        ),
+    },
+}
 
-@pytest.fixture(scope="module", params=E2E, ids=[row[0] for row in E2E])
-def built(request, tmp_path_factory):
-    """The project's records with one export dropped in, through the data step."""
-    name, folder, _, _ = request.param
-    tmp = tmp_path_factory.mktemp("layout")
-    raw = tmp / "raw"
-    shutil.copytree(ROOT / "data" / "raw", raw, ignore=shutil.ignore_patterns("acled", "ucdp"))
-    (raw / folder).mkdir()
+
+def drop_export(raw: Path, name: str, folder: str) -> None:
+    """Put one layout's file in the export folder ``raw/folder`` (an .xlsx made from its CSV
+    where the layout's fixture is a CSV)."""
+    (raw / folder).mkdir(parents=True, exist_ok=True)
     if name.endswith(".xlsx") and not (LAYOUTS / name).exists():
         write_xlsx(LAYOUTS / name.replace(".xlsx", ".csv"), raw / folder / name)
     else:
         shutil.copy(LAYOUTS / name, raw / folder / name)
-    processed = tmp / "processed"
-    assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
-    return tmp, processed, request.param
 
 
-@pytest.mark.slow
-def test_each_layout_is_read_counted_and_shown(built):
-    from analysis import render
+@pytest.mark.parametrize(("name", "folder", "n_events", "killed"), E2E, ids=[r[0] for r in E2E])
+def test_each_layout_is_read_and_counted_by_the_data_step(
+    fixture_record, tmp_path, name, folder, n_events, killed
+):
+    """The export folder as the data step reads it: the file is found and read with its
+    layout, and the tables the data step builds hold its events and ranges, its unclassified
+    actor strings, or (aggregated files) its monthly totals."""
+    from analysis.report import compare
 
-    tmp, processed, (name, folder, n_events, killed) = built
-    report = (processed / "validation_report.md").read_text()
-    assert f"{folder}/{name} | " in report and "read as" in report
-    events = pd.read_parquet(processed / "events.parquet")
+    drop_export(tmp_path, name, folder)
+    exports = read_exports(tmp_path, fixture_record.regions)
+    assert exports.skipped == []
+    report = "\n".join(clean.export_report(exports))
+    assert f"| {folder}/{name} | " in report and "read as" in report
+    tables = clean.build_tables(fixture_record, exports)
+    events = tables["events"]
     assert len(events) == n_events
-    reports = tmp / "reports"
-    assert render.render(ROOT, processed, reports, {"05-cross-source"}, languages=("en",)) == 0
-    page = (reports / "05-cross-source.html").read_text()
     if killed is None:
-        # Aggregates: shown as context, never as deaths caused by state forces.
-        assert "ACLED aggregated" in page and "not attributable" in page
-        totals = {
-            # weekly: Battles 6 + Explosions 9 + VAC 11 + 0 deaths; VAC alone 11 in 3 + 2 events
-            "acled-aggregated-weekly-admin1.csv": [
-                "all political violence (acled-aggregated-weekly-admin1.csv): "
-                f"{6 + 9 + 11 + 0} deaths in {2 + 1 + 3 + 2} events",
-                "violence against civilians (acled-aggregated-weekly-admin1.csv): "
-                f"{11 + 0} deaths in {3 + 2} events",
-            ],
-            # HDX monthly: 14 + 0 + 31 + 7 + 9 + 12 + 0 + 22 deaths in 6+3+9+4+2+5+1+7 events
-            "acled-hdx-monthly-admin2-mli.xlsx": [
-                "event types not stated in the file (acled-hdx-monthly-admin2-mli.xlsx): "
-                f"{14 + 0 + 31 + 7 + 9 + 12 + 0 + 22} deaths in {6 + 3 + 9 + 4 + 2 + 5 + 1 + 7} "
-                "events"
-            ],
-        }[name]
-        for text in totals:
-            assert text in page, text
+        # Aggregates: context only, never events caused by state forces.
+        series = compare.aggregate_series(tables["aggregates"])
+        got = {
+            label: (int(frame["fatalities"].sum()), int(frame["events"].sum()))
+            for label, frame in series.items()
+        }
+        want = {
+            f"ACLED aggregated, {scope} ({name})": totals
+            for scope, totals in AGGREGATE_TOTALS[name].items()
+        }
+        assert got == want
         return
-    lo, hi = killed
+    assert set(events["dataset"]) == {folder}
     assert (
         int(events["civilians_killed_min"].sum()),
         int(events["civilians_killed_max"].sum()),
-    ) == (lo, hi)
-    dataset = folder.upper()
-    shown = rf"<td>{dataset}</td>\s*<td>{n_events}</td>\s*<td>{lo}–{hi}</td>"
-    assert re.search(shown, page), f"{dataset} {n_events} events, {lo}–{hi} not on page 05"
+    ) == killed
+    # The unclassified actor is listed for the data-quality page, not counted.
+    assert "Unidentified Military Forces (Mali)" in set(tables["unclassified_actors"]["actor"])
+
+
+# The end-to-end case: one event layout (UCDP's file without a header row) and both aggregated
+# layouts (one of them an .xlsx with a terms-of-use sheet) in one export folder, through
+# `clean.main` on the project's own records, then the cross-source page (English).
+SHOWN_EVENTS = "GEDEvent_v24_0_1-noheader.csv"
+SHOWN = [row for row in E2E if row[0] == SHOWN_EVENTS or row[3] is None]
+
+
+@pytest.mark.slow
+def test_layouts_are_shown_on_the_cross_source_page(tmp_path):
+    from analysis import render
+
+    raw = tmp_path / "raw"
+    shutil.copytree(ROOT / "data" / "raw", raw, ignore=shutil.ignore_patterns("acled", "ucdp"))
+    for name, folder, _, _ in SHOWN:
+        drop_export(raw, name, folder)
+    processed = tmp_path / "processed"
+    assert clean.main(["--raw", str(raw), "--out", str(processed)]) == 0
+    report = (processed / "validation_report.md").read_text()
+    for name, folder, _, _ in SHOWN:
+        assert f"{folder}/{name} | " in report, name
+    reports = tmp_path / "reports"
+    assert render.render(ROOT, processed, reports, {"05-cross-source"}, languages=("en",)) == 0
+    page = (reports / "05-cross-source.html").read_text()
+    (_, folder, n_events, (lo, hi)) = next(row for row in SHOWN if row[0] == SHOWN_EVENTS)
+    events = pd.read_parquet(processed / "events.parquet")
+    assert len(events) == n_events
+    shown = rf"<td>{folder.upper()}</td>\s*<td>{n_events}</td>\s*<td>{lo}–{hi}</td>"
+    assert re.search(shown, page), f"{n_events} events, {lo}–{hi} not on page 05"
     # Every event is either linked to an incident or listed as a lead; no artefact on the page.
-    links = pd.read_parquet(processed / "links.parquet")
-    leads = n_events - len(links)
+    leads = n_events - len(pd.read_parquet(processed / "links.parquet"))
     assert re.search(rf"{leads} export events? (?:is|are) not explained", page), leads
     assert "<NA>" not in page and "dataset_higher" not in page
-    # The unclassified actor is listed for the data-quality page, not counted.
-    unclassified = pd.read_parquet(processed / "unclassified_actors.parquet")
-    assert "Unidentified Military Forces (Mali)" in unclassified.to_string()
+    # Aggregates: shown as context, never as deaths caused by state forces.
+    assert "ACLED aggregated" in page and "not attributable" in page
+    for name, series in AGGREGATE_TOTALS.items():
+        for scope, (deaths, n) in series.items():
+            text = f"{scope} ({name}): {deaths} deaths in {n} events"
+            assert text in page, text

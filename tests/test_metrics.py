@@ -8,14 +8,23 @@ import pytest
 from analysis.clean import build_tables
 from analysis.pipeline.curated import read_curated
 from analysis.report import metrics
+from tests.conftest import FIXTURES
 
 
-def tables(raw_dir):
-    return build_tables(read_curated(raw_dir))
+@pytest.fixture(scope="module")
+def fixture_tables() -> dict[str, pd.DataFrame]:
+    """The fixture's record through the pipeline, once for the module."""
+    return build_tables(read_curated(FIXTURES / "curated"))
 
 
-def test_total_is_sum_of_mins_and_sum_of_maxes(raw_dir):
-    total = metrics.range_total(tables(raw_dir)["incidents"])
+@pytest.fixture
+def built(fixture_tables) -> dict[str, pd.DataFrame]:
+    """Each test's own copy of the fixture's tables."""
+    return {name: frame.copy(deep=True) for name, frame in fixture_tables.items()}
+
+
+def test_total_is_sum_of_mins_and_sum_of_maxes(built):
+    total = metrics.range_total(built["incidents"])
     assert total == {
         "min": 300 + 12 + 14 + 2,
         "max": 500 + 15 + 14 + 2,
@@ -24,13 +33,13 @@ def test_total_is_sum_of_mins_and_sum_of_maxes(raw_dir):
     }
 
 
-def test_grade_filter_changes_the_total(raw_dir):
-    graded = metrics.filter_grades(tables(raw_dir)["incidents"], ["A", "B"])
+def test_grade_filter_changes_the_total(built):
+    graded = metrics.filter_grades(built["incidents"], ["A", "B"])
     assert metrics.range_total(graded)["min"] == 326
 
 
-def test_monthly_bins_are_complete_and_zero_filled(raw_dir):
-    monthly = metrics.monthly_range(tables(raw_dir)["incidents"])
+def test_monthly_bins_are_complete_and_zero_filled(built):
+    monthly = metrics.monthly_range(built["incidents"])
     assert monthly.index[0] == pd.Timestamp("2022-03-01")
     assert monthly.index[-1] == pd.Timestamp("2024-05-01")
     assert len(monthly) == 27
@@ -39,21 +48,21 @@ def test_monthly_bins_are_complete_and_zero_filled(raw_dir):
     assert (monthly["min"] <= monthly["max"]).all()
 
 
-def test_cumulative_ends_at_the_total(raw_dir):
-    inc = tables(raw_dir)["incidents"]
+def test_cumulative_ends_at_the_total(built):
+    inc = built["incidents"]
     cumulative = metrics.cumulative_range(metrics.monthly_range(inc))
     assert cumulative.iloc[-1].tolist() == [328, 531]
     assert cumulative["min"].is_monotonic_increasing
 
 
-def test_peak_month_uses_the_minimum(raw_dir):
-    month, lo, hi = metrics.peak_month(metrics.monthly_range(tables(raw_dir)["incidents"]))
+def test_peak_month_uses_the_minimum(built):
+    month, lo, hi = metrics.peak_month(metrics.monthly_range(built["incidents"]))
     assert (month, lo, hi) == (pd.Timestamp("2022-03-01"), 312, 515)
 
 
-def test_monthly_counts_by_category(raw_dir):
+def test_monthly_counts_by_category(built):
     counts = metrics.monthly_counts(
-        tables(raw_dir)["incidents"], "operation_type", ["ground_raid", "drone_strike", "airstrike"]
+        built["incidents"], "operation_type", ["ground_raid", "drone_strike", "airstrike"]
     )
     assert counts.loc["2022-03-01", "ground_raid"] == 1
     assert counts.loc["2024-02-01", "drone_strike"] == 1
@@ -61,13 +70,12 @@ def test_monthly_counts_by_category(raw_dir):
     assert counts.sum().sum() == 3  # the execution is not among the requested categories
 
 
-def test_range_by_group(raw_dir):
-    by = metrics.range_by(tables(raw_dir)["incidents"], "perpetrator")
+def test_range_by_group(built):
+    by = metrics.range_by(built["incidents"], "perpetrator")
     assert by.loc["malian_forces"].to_dict() == {"incidents": 3, "min": 28, "max": 31}
 
 
-def test_coverage_of_published_totals(raw_dir):
-    built = tables(raw_dir)
+def test_coverage_of_published_totals(built):
     coverage = metrics.coverage_of_published(built["incidents"], built["published_totals"])
     row = coverage.iloc[0]
     assert (row["dataset_min"], row["dataset_max"], row["dataset_incidents"]) == (312, 515, 2)
@@ -97,8 +105,7 @@ def _total(**kw) -> pd.DataFrame:
     return pd.DataFrame([row])
 
 
-def test_a_report_total_counts_only_the_incidents_citing_it(raw_dir):
-    built = tables(raw_dir)
+def test_a_report_total_counts_only_the_incidents_citing_it(built):
     row = metrics.coverage_of_published(built["incidents"], _total(), built["claims"]).iloc[0]
     # only alpha cites the rights group's report, although four incidents fall in the period
     assert (row["dataset_incidents"], row["dataset_min"], row["dataset_max"]) == (1, 300, 500)
@@ -106,8 +113,7 @@ def test_a_report_total_counts_only_the_incidents_citing_it(raw_dir):
     assert row["share_of_published_min"] == 3.0 and row["share_note"]
 
 
-def test_no_share_across_scopes_that_cannot_be_matched(raw_dir):
-    built = tables(raw_dir)
+def test_no_share_across_scopes_that_cannot_be_matched(built):
     uncited = _total(source_id="nobody-20220101")
     part = _total(scope_kind="period_all_cases", area="central Mali")
     for total in (uncited, part):
@@ -116,8 +122,7 @@ def test_no_share_across_scopes_that_cannot_be_matched(raw_dir):
         assert row["comparison"].startswith("not compared")
 
 
-def test_period_total_with_russian_forces_and_left_out_incidents(raw_dir):
-    built = tables(raw_dir)
+def test_period_total_with_russian_forces_and_left_out_incidents(built):
     russian = _total(scope_kind="period_all_cases", perpetrator_match="with_russian_forces")
     row = metrics.coverage_of_published(built["incidents"], russian).iloc[0]
     assert row["dataset_incidents"] == 1  # alpha only
@@ -210,8 +215,7 @@ def test_un_series_refuses_unlike_figures():
         )
 
 
-def test_violations_and_period_executions_are_not_set_beside_killings(raw_dir):
-    built = tables(raw_dir)
+def test_violations_and_period_executions_are_not_set_beside_killings(built):
     for measure in ("violations", "executions"):
         total = _total(scope_kind="period_all_cases", measure=measure)
         row = metrics.coverage_of_published(built["incidents"], total).iloc[0]

@@ -58,3 +58,23 @@ def test_missing_page_is_reported(tmp_path):
     result = run("--page", str(tmp_path / "absent.html"), "--out", str(tmp_path / "b.pdf"))
     assert result.returncode != 0
     assert "make report" in result.stderr
+
+
+def test_without_arguments_each_edition_s_briefing_is_printed(tmp_path, monkeypatch):
+    """`make pdf` (no arguments) prints reports/index.html and reports/fr/index.html, each to
+    briefing.pdf beside it. The printing itself is tested once with the real browser, on a
+    built briefing, in tests/test_browser.py."""
+    printed = []
+
+    def record(page, out, browser):
+        printed.append((page, out))
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(b"%PDF")
+        return out
+
+    monkeypatch.setattr(pdf, "print_pdf", record)
+    assert pdf.main(["--reports", str(tmp_path)]) == 0
+    assert sorted(printed) == [
+        (tmp_path / "fr" / "index.html", tmp_path / "fr" / "briefing.pdf"),
+        (tmp_path / "index.html", tmp_path / "briefing.pdf"),
+    ]

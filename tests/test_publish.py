@@ -18,11 +18,9 @@ from analysis.vocab import OPERATION_TYPES, PERPETRATORS
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """data/processed built from the real data/raw into a temporary folder."""
-    out = tmp_path_factory.mktemp("published") / "processed"
-    clean.run(paths.RAW, out)
-    return out
+def built(real_processed):
+    """data/processed built from the real data/raw (the session's, read only)."""
+    return real_processed
 
 
 def test_data_package_is_valid_for_frictionless(built):

@@ -25,7 +25,6 @@ import pytest
 
 from analysis.report import data
 from tests.conftest import ROOT, repo_copy
-from tests.test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 
 pytestmark = pytest.mark.slow
 DATABASE = "civilian-harm"
@@ -181,7 +180,7 @@ def test_canned_query_gives_monthly_ranges(copy, datasette, include_grade_c):
     assert answer == expected.to_dict("records")
 
 
-def test_incidents_page_with_facets_in_the_browser(copy, datasette, browser):  # noqa: F811
+def test_incidents_page_with_facets_in_the_browser(copy, datasette, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     try:
         page.goto(f"{datasette}/incidents?_facet_size=8", wait_until="load")
