@@ -1,7 +1,7 @@
-"""`make report` end to end, for the paths a user takes: a fresh clone, a deleted output, one
-edit, a broken input, an export added and removed. The copy shares this checkout's environment
-(.venv, .tools) through symlinks. Which output a given change rebuilds is tested in
-tests/test_plan.py, in milliseconds."""
+"""`make report` end to end, for the paths a user takes: a fresh clone, a deleted output (and
+`make -n`), one edit, a broken input, an export added and removed. The copy shares this
+checkout's environment (.venv, .tools) through symlinks. Which output a given change rebuilds
+is tested in tests/test_plan.py, in milliseconds."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def digest(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def copy(built_repo, tmp_path_factory) -> Path:
+    """One built clone for the module: each test leaves the sources as it found them, and the
+    outputs as its last build left them (the next build brings them up to date)."""
     return clone_built(built_repo, tmp_path_factory.mktemp("repo") / "repo")
 
 
@@ -98,6 +100,10 @@ def test_every_deleted_output_comes_back_byte_identical(copy):
     ]
     for name in deleted:
         (copy / name).unlink()
+    # `make -n report` prints the command and runs nothing, though there is work to do.
+    dry = make(copy, "-n", "report")
+    assert "analysis.render" in dry.stdout
+    assert not built_pages(dry) and not any((copy / name).exists() for name in deleted)
     explained = make(copy, "explain").stdout
     assert "reports/04-geography.html" in explained and "the file is missing" in explained
     result = make(copy, "report")
@@ -122,7 +128,6 @@ def test_one_notebook_edit_runs_that_notebook_only(copy):
         "reports/fr/03-operations-over-time.html",
     ]
     assert "an edit" in (copy / "reports" / "03-operations-over-time.html").read_text()
-    make(copy, "report")
 
 
 def test_broken_input_stops_make_and_keeps_previous_outputs(copy):
@@ -158,11 +163,9 @@ def test_adding_then_removing_an_export(copy):
     page = copy / "reports" / "05-cross-source.html"
     assert "No ACLED or UCDP export was present" not in page.read_text()
     export.unlink()
-    result = make(copy, "data")
+    result = make(copy, "report")
     assert DATA_STEP in result.stdout
     assert not (processed / "events.parquet").exists()
-    result = make(copy, "report")
-    assert DATA_STEP not in result.stdout
     assert "No ACLED or UCDP export was present" in page.read_text()
     # The pages that read exports run again; the others show the inputs in their footer only.
     executed = {Path(p).name for p in built_pages(result, "executed")}
@@ -170,14 +173,3 @@ def test_adding_then_removing_an_export(copy):
     assert not executed & {"02-casualties-over-time.html", "04-geography.html"}
     assert "reports/02-casualties-over-time.html" in built_pages(result, "exported")
     exports.rmdir()
-
-
-def test_dry_run_runs_nothing(copy):
-    """`make -n report` prints the command and runs nothing."""
-    page = copy / "reports" / "01-data-quality.html"
-    page.unlink()
-    result = make(copy, "-n", "report")
-    assert "analysis.render" in result.stdout
-    assert not built_pages(result) and not page.exists()
-    make(copy, "report")
-    assert page.exists()
