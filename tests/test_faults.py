@@ -188,7 +188,12 @@ def test_a_data_build_killed_anywhere_leaves_complete_tables_and_the_next_one_re
 
 
 @pytest.mark.slow
-def test_kill_during_notebook_execution_keeps_previous_pages(copy, tmp_path):
+def test_a_render_killed_in_a_notebook_or_while_writing_pages_leaves_every_page_whole(
+    copy, tmp_path
+):
+    """Killed while a notebook runs, the previous pages are left as they were; killed while
+    the pages are written, every page is whole. Neither killed build saved its record, so the
+    next build recovers from both alike: one recovery build after the second kill."""
     before = outputs(copy)
     notebook = copy / "notebooks" / "01-stub.py"
     original = notebook.read_text(encoding="utf-8")
@@ -210,12 +215,6 @@ def test_kill_during_notebook_execution_keeps_previous_pages(copy, tmp_path):
                 os.kill(kernel, signal.SIGKILL)
     assert outputs(copy) == before
     assert_readable(copy)
-    make(copy, "report")
-    assert_readable(copy)
-
-
-@pytest.mark.slow
-def test_kill_while_writing_pages_leaves_every_page_whole(copy):
     (copy / "reports" / "index.html").unlink()  # force the renderer to write the extra pages
     kill_at(copy, "analysis.render", "render: writing methodology.html")
     data.load(copy / "data" / "processed")
