@@ -204,7 +204,9 @@ def test_code_is_hidden(site):
     assert "metrics.monthly_range" not in html
 
 
-def test_cross_source_page_with_exports(tmp_path):
+def test_cross_source_page_with_exports(tmp_path, pool):
+    """The English page, from the module's fork server: what is checked is the page's
+    figures with exports present, not the build of an edition."""
     root = project_copy(tmp_path)
     raw = tmp_path / "raw"
     shutil.copytree(FIXTURES / "curated", raw)
@@ -213,7 +215,8 @@ def test_cross_source_page_with_exports(tmp_path):
         shutil.copy(FIXTURES / dataset / name, raw / dataset)
     processed, reports = tmp_path / "processed", tmp_path / "reports"
     processed_from(raw, processed)
-    assert render.render(root, processed, reports, only={"05-cross-source"}) == 0
+    only = {"05-cross-source"}
+    assert render.render(root, processed, reports, only, languages=("en",), runner=pool) == 0
     page = (reports / "05-cross-source.html").read_text(encoding="utf-8")
     assert 'alt="Monthly civilian deaths by source as ranges: Curated record' in page
     assert "ACLED 16–30" in page and "UCDP 27–45" in page
