@@ -32,6 +32,7 @@ class Pool:
     """A new fork server, started with ``env`` as its whole environment (and every child's)."""
 
     def __init__(self, env: dict[str, str]):
+        self.env = env
         self.context = multiprocessing.get_context("forkserver")
         self.context.set_forkserver_preload(["analysis.report.warm"])
         saved = dict(os.environ)
@@ -50,7 +51,7 @@ class Pool:
         if forkserver._forkserver._forkserver_pid is None:  # never restarted with os.environ
             raise JobFailed("the fork server was stopped")
         ours, theirs = self.context.Pipe(duplex=False)
-        child = self.context.Process(target=_child, args=(theirs, function, args))
+        child = self.context.Process(target=_child, args=(theirs, function, args, self.env))
         child.start()
         theirs.close()
         progress = None
@@ -80,7 +81,11 @@ class Pool:
         forkserver._forkserver._stop()
 
 
-def _child(conn, function: str, args: tuple) -> None:
+def _child(conn, function: str, args: tuple, env: dict[str, str]) -> None:
+    # The server's environment already is ``env``; set again in case multiprocessing had to
+    # start a new server from the parent's whole environment.
+    os.environ.clear()
+    os.environ.update(env)
     try:
         numpy = importlib.import_module("numpy")  # imported by the server
         numpy.random.seed()  # a fresh kernel has its own random state
